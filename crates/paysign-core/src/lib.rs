@@ -1,0 +1,1 @@
+//! paysign-core (being built).

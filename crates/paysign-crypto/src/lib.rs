@@ -1,0 +1,1 @@
+//! paysign-crypto (being built).

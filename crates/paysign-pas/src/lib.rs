@@ -1,0 +1,1 @@
+//! paysign-pas (being built).

@@ -1,0 +1,1 @@
+//! paysign-sandbox (being built).
