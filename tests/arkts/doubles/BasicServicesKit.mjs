@@ -1,0 +1,2 @@
+// Test double of @kit.BasicServicesKit: only types (BusinessError) are used, so it is empty.
+export default {};

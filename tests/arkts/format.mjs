@@ -1,0 +1,36 @@
+// Format check of every .ets and .json5 file with oxk (the ArkTS formatter built on oxc).
+// oxk has no check flag, so its library API formats each file in memory and this compares.
+// `node tests/arkts/format.mjs --write` rewrites the files instead (what a developer runs).
+import { format } from '@ohos-rs/oxk/format';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { projectFiles, rel } from './project.mjs';
+
+// Our style: 2 spaces, single quotes, lines up to 120 characters; quoted keys stay quoted (ArkTS
+// wants them in Record literals).
+const options = { printWidth: 120, singleQuote: true, tabWidth: 2, quoteProps: 'preserve' };
+const write = process.argv.includes('--write');
+
+let bad = 0;
+const files = projectFiles(['.ets', '.json5']);
+for (const file of files) {
+  const source = readFileSync(file, 'utf8');
+  const result = await format(rel(file), source, options);
+  if (result.errors.length > 0) {
+    bad += 1;
+    console.log(`${rel(file)}: oxk cannot format it:\n  ${result.errors.join('\n  ')}`);
+    continue;
+  }
+  if (result.code === source) continue;
+  if (write) {
+    writeFileSync(file, result.code);
+    console.log(`formatted ${rel(file)}`);
+    continue;
+  }
+  bad += 1;
+  const want = result.code.split('\n');
+  const have = source.split('\n');
+  const line = have.findIndex((l, i) => l !== want[i]);
+  console.log(`${rel(file)}:${line + 1}: not formatted (oxk wants: ${JSON.stringify(want[line] ?? '')})`);
+}
+console.log(`arkts-format: ${files.length} files, ${bad} not formatted${bad ? ' (run: node tests/arkts/format.mjs --write)' : ''}`);
+process.exit(bad === 0 ? 0 : 1);
