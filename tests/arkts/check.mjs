@@ -26,7 +26,6 @@ const options = {
   strict: true,
   noEmit: true,
   noImplicitReturns: true,
-  noUnusedLocals: true,
   allowSyntheticDefaultImports: true,
   experimentalDecorators: true,
   baseUrl: root,

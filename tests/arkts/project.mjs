@@ -9,7 +9,7 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // The generated declarations of libpaysign.so (scripts/gen-dts writes them).
 export const nativeDts = join(root, 'paysign/src/main/cpp/types/libpaysign/index.d.ts');
 
-const sourceDirs = ['paysign', 'entry', 'AppScope', 'tests/arkts'];
+const sourceDirs = ['paysign', 'entry', 'AppScope', 'hvigor', 'tests/arkts'];
 const skipDirs = new Set(['node_modules', 'oh_modules', 'build', 'libs', '.hvigor', '.preview']);
 
 /** Every file under the project's ArkTS folders whose name ends with one of `suffixes`. */
