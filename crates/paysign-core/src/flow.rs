@@ -1,0 +1,623 @@
+//! The pay-and-sign flow as a reducer: `step(state, event) -> (state, action)`.
+//!
+//! The caller (the ArkTS shell, or a test) performs each action and feeds the result back as the
+//! next event; time enters only as the event's `now_ms`. The reducer owns every decision: whether
+//! the ticket may reach the cashier, which cashier results end at once, how long and how often the
+//! merchant status is polled, and what the outcome is.
+//!
+//! ```text
+//! New --STARTED--> FetchingTicket --TICKET_FETCHED(valid)--> InCashier
+//! InCashier --CASHIER_RETURNED / unknown-outcome code--> Querying <--> Waiting (poll)
+//! InCashier --cancel / pay failed--> Querying (once)
+//! anything that ends --> Done (the same DONE action for every later event)
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::FlowConfig;
+use crate::error::{payment_kit, PaysignError};
+use crate::order_str;
+use crate::outcome::{ContractOutcome, PayAndSignOutcome, PaymentOutcome};
+use crate::status::{MerchantContract, MerchantPayment, MerchantStatus};
+use crate::ticket::Ticket;
+
+/// The version written into every state; a state of another version is refused.
+const STATE_VERSION: u32 = 1;
+/// A state string longer than this was not written by this library.
+const MAX_STATE_BYTES: usize = 64 * 1024;
+/// Messages from the caller are cut to this many characters before they are kept.
+const MAX_MESSAGE_CHARS: usize = 256;
+
+/// What happened, as the caller reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The first event: the flow begins.
+    Started,
+    /// The merchant server answered the ticket call with this body.
+    TicketFetched { body: String },
+    /// The ticket call failed (network, timeout, or an HTTP status).
+    TicketFailed {
+        http_status: Option<u16>,
+        message: String,
+    },
+    /// `requestPayment` resolved.
+    CashierReturned,
+    /// `requestPayment` rejected with a Payment Kit code.
+    CashierFailed { code: i64, message: String },
+    /// The merchant server answered the status call with this body.
+    StatusFetched { body: String },
+    /// The status call failed.
+    StatusFailed {
+        http_status: Option<u16>,
+        message: String,
+    },
+    /// A `Wait` elapsed.
+    TimerFired,
+}
+
+impl Event {
+    /// The wire name (`STARTED`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Started => "STARTED",
+            Event::TicketFetched { .. } => "TICKET_FETCHED",
+            Event::TicketFailed { .. } => "TICKET_FAILED",
+            Event::CashierReturned => "CASHIER_RETURNED",
+            Event::CashierFailed { .. } => "CASHIER_FAILED",
+            Event::StatusFetched { .. } => "STATUS_FETCHED",
+            Event::StatusFailed { .. } => "STATUS_FAILED",
+            Event::TimerFired => "TIMER_FIRED",
+        }
+    }
+}
+
+/// The one thing the caller does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Ask the merchant server for a ticket.
+    FetchTicket,
+    /// Open the Payment Kit cashier with this orderStr (validated).
+    OpenCashier { order_str: String },
+    /// Ask the merchant server for the status of this order.
+    QueryStatus { merc_order_no: String },
+    /// Wait this long, then send `TIMER_FIRED`.
+    Wait { wait_ms: u64 },
+    /// The flow is over.
+    Done { outcome: PayAndSignOutcome },
+}
+
+impl Action {
+    /// The wire name (`FETCH_TICKET`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::FetchTicket => "FETCH_TICKET",
+            Action::OpenCashier { .. } => "OPEN_CASHIER",
+            Action::QueryStatus { .. } => "QUERY_STATUS",
+            Action::Wait { .. } => "WAIT",
+            Action::Done { .. } => "DONE",
+        }
+    }
+}
+
+/// The order a flow is about, once the ticket is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderRef {
+    merc_order_no: String,
+    merc_contract_code: String,
+}
+
+/// How the cashier ended; decides how the outcome is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+enum CashierResult {
+    Returned,
+    Failed { code: i64, message: String },
+}
+
+/// Confirmation after the cashier: poll until final, or ask once (after a cancel or pay failure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum ConfirmMode {
+    Poll,
+    Once,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Confirm {
+    order: OrderRef,
+    cashier: CashierResult,
+    mode: ConfirmMode,
+    /// No new query starts at or after this time.
+    until_ms: u64,
+    /// Status queries answered so far (successfully or not).
+    queries: u32,
+    last_status: Option<MerchantStatus>,
+    last_error: Option<PaysignError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "camelCase")]
+enum Phase {
+    New,
+    FetchingTicket,
+    InCashier { order: OrderRef, opened_ms: u64 },
+    Querying { confirm: Confirm },
+    Waiting { confirm: Confirm },
+    Done { outcome: PayAndSignOutcome },
+}
+
+impl Phase {
+    fn name(&self) -> &'static str {
+        match self {
+            Phase::New => "new",
+            Phase::FetchingTicket => "fetching the ticket",
+            Phase::InCashier { .. } => "in the cashier",
+            Phase::Querying { .. } => "querying the status",
+            Phase::Waiting { .. } => "waiting to query",
+            Phase::Done { .. } => "done",
+        }
+    }
+}
+
+/// The whole state of one flow. Callers hold it as an opaque string ([`FlowState::encode`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FlowState {
+    v: u32,
+    config: FlowConfig,
+    started_ms: Option<u64>,
+    /// The latest `now_ms` seen; a clock that goes back is read as standing still.
+    last_now_ms: u64,
+    cashier_opened: bool,
+    phase: Phase,
+}
+
+impl FlowState {
+    /// A new flow with a checked config.
+    pub fn new(config: FlowConfig) -> Result<FlowState, PaysignError> {
+        config.validate()?;
+        Ok(FlowState {
+            v: STATE_VERSION,
+            config,
+            started_ms: None,
+            last_now_ms: 0,
+            cashier_opened: false,
+            phase: Phase::New,
+        })
+    }
+
+    /// The opaque state string.
+    pub fn encode(&self) -> Result<String, PaysignError> {
+        serde_json::to_string(self).map_err(|e| PaysignError::Internal {
+            reason: format!("state serialization: {e}"),
+        })
+    }
+
+    /// Reads a state string this library wrote; anything else is error 1003.
+    pub fn decode(text: &str) -> Result<FlowState, PaysignError> {
+        let invalid = |reason: String| PaysignError::InvalidState { reason };
+        if text.len() > MAX_STATE_BYTES {
+            return Err(invalid(format!("{} bytes is too long", text.len())));
+        }
+        let state: FlowState = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        if state.v != STATE_VERSION {
+            return Err(invalid(format!(
+                "version {} is not {STATE_VERSION}",
+                state.v
+            )));
+        }
+        state
+            .config
+            .validate()
+            .map_err(|e| invalid(format!("config: {e}")))?;
+        Ok(state)
+    }
+
+    /// The cashier has been opened in this flow.
+    pub fn cashier_opened(&self) -> bool {
+        self.cashier_opened
+    }
+
+    /// The flow has ended.
+    pub fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Done { .. })
+    }
+
+    /// The outcome, once the flow has ended.
+    pub fn outcome(&self) -> Option<&PayAndSignOutcome> {
+        match &self.phase {
+            Phase::Done { outcome } => Some(outcome),
+            _ => None,
+        }
+    }
+
+    /// The config the flow runs with.
+    pub fn config(&self) -> &FlowConfig {
+        &self.config
+    }
+}
+
+/// One step of the flow. An event that does not fit the current phase is error 1001 and changes
+/// nothing; once the flow is done, every event gets the same `Done` again.
+pub fn step(
+    state: &FlowState,
+    now_ms: u64,
+    event: &Event,
+) -> Result<(FlowState, Action), PaysignError> {
+    let mut next = state.clone();
+    let now = now_ms.max(state.last_now_ms);
+    next.last_now_ms = now;
+    let action = match (&state.phase, event) {
+        (Phase::Done { outcome }, _) => {
+            return Ok((
+                state.clone(),
+                Action::Done {
+                    outcome: outcome.clone(),
+                },
+            ))
+        }
+        (Phase::New, Event::Started) => {
+            next.started_ms = Some(now);
+            next.phase = Phase::FetchingTicket;
+            Action::FetchTicket
+        }
+        (Phase::FetchingTicket, Event::TicketFetched { .. } | Event::TicketFailed { .. })
+            if now >= next.deadline_ms() =>
+        {
+            next.finish_before_cashier(
+                now,
+                None,
+                PaysignError::DeadlineExceeded {
+                    deadline_ms: next.config.overall_deadline_ms,
+                },
+            )
+        }
+        (Phase::FetchingTicket, Event::TicketFetched { body }) => next.on_ticket(now, body),
+        (
+            Phase::FetchingTicket,
+            Event::TicketFailed {
+                http_status,
+                message,
+            },
+        ) => {
+            let reason = clip(message);
+            let error = match http_status {
+                Some(http_status) => PaysignError::TicketRefused {
+                    http_status: *http_status,
+                    reason,
+                },
+                None => PaysignError::TicketUnreachable { reason },
+            };
+            next.finish_before_cashier(now, None, error)
+        }
+        (Phase::InCashier { order, opened_ms }, Event::CashierReturned) => {
+            next.begin_confirm(now, *opened_ms, order.clone(), CashierResult::Returned)
+        }
+        (Phase::InCashier { order, opened_ms }, Event::CashierFailed { code, message }) => {
+            let result = CashierResult::Failed {
+                code: *code,
+                message: clip(message),
+            };
+            match *code {
+                // The cashier did not take the order: nothing to confirm.
+                payment_kit::PARAMETER_ERROR | payment_kit::DUPLICATE_REQUEST => next.finish(
+                    now,
+                    Some(order.clone()),
+                    PaymentOutcome::NotPaid,
+                    ContractOutcome::NotSigned,
+                    None,
+                    Some(PaysignError::PaymentKit {
+                        code: *code,
+                        message: clip(message),
+                    }),
+                ),
+                _ => next.begin_confirm(now, *opened_ms, order.clone(), result),
+            }
+        }
+        (Phase::Querying { confirm }, Event::StatusFetched { body }) => {
+            let mut confirm = confirm.clone();
+            confirm.queries = confirm.queries.saturating_add(1);
+            match parse_status(body, &confirm.order.merc_order_no) {
+                Ok(status) => {
+                    let is_final = status.is_final();
+                    confirm.last_status = Some(status);
+                    if is_final && confirm.mode == ConfirmMode::Poll {
+                        next.finish_confirmed(now, confirm)
+                    } else {
+                        next.after_query(now, confirm)
+                    }
+                }
+                Err(error) => {
+                    confirm.last_error = Some(error);
+                    next.after_query(now, confirm)
+                }
+            }
+        }
+        (
+            Phase::Querying { confirm },
+            Event::StatusFailed {
+                http_status,
+                message,
+            },
+        ) => {
+            let mut confirm = confirm.clone();
+            confirm.queries = confirm.queries.saturating_add(1);
+            let reason = match http_status {
+                Some(code) => format!("status call failed with HTTP {code}: {}", clip(message)),
+                None => format!("status call failed: {}", clip(message)),
+            };
+            confirm.last_error = Some(PaysignError::ConfirmTimedOut {
+                reason,
+                payment_kit_code: None,
+            });
+            next.after_query(now, confirm)
+        }
+        (Phase::Waiting { confirm }, Event::TimerFired) => {
+            let merc_order_no = confirm.order.merc_order_no.clone();
+            next.phase = Phase::Querying {
+                confirm: confirm.clone(),
+            };
+            Action::QueryStatus { merc_order_no }
+        }
+        (phase, event) => {
+            return Err(PaysignError::InvalidInput {
+                reason: format!(
+                    "event {} is not expected while {}",
+                    event.kind(),
+                    phase.name()
+                ),
+            })
+        }
+    };
+    Ok((next, action))
+}
+
+/// Reads a status answer and checks it is about the order asked for.
+fn parse_status(body: &str, merc_order_no: &str) -> Result<MerchantStatus, PaysignError> {
+    let status = MerchantStatus::from_json(body)?;
+    if status.merc_order_no != merc_order_no {
+        return Err(PaysignError::StatusMalformed {
+            field: "mercOrderNo".to_string(),
+            reason: "the answer is about another order".to_string(),
+        });
+    }
+    Ok(status)
+}
+
+impl FlowState {
+    /// The end of the time budget before the cashier opens.
+    fn deadline_ms(&self) -> u64 {
+        self.started_ms
+            .unwrap_or(self.last_now_ms)
+            .saturating_add(self.config.overall_deadline_ms)
+    }
+
+    fn on_ticket(&mut self, now: u64, body: &str) -> Action {
+        let ticket = match Ticket::from_json(body) {
+            Ok(ticket) => ticket,
+            Err(error) => return self.finish_before_cashier(now, None, error),
+        };
+        let order = OrderRef {
+            merc_order_no: ticket.merc_order_no,
+            merc_contract_code: ticket.merc_contract_code,
+        };
+        let checked = order_str::validate(
+            &ticket.order_str,
+            now,
+            self.config.expected_app_id.as_deref(),
+        );
+        if let Err(error) = checked {
+            return self.finish_before_cashier(now, Some(order), error);
+        }
+        if self.cashier_opened {
+            // Unreachable through `step` (InCashier is entered once), kept as a guard on a state
+            // string that was edited by hand.
+            return self.finish_before_cashier(
+                now,
+                Some(order),
+                PaysignError::Internal {
+                    reason: "the cashier was already opened in this flow".to_string(),
+                },
+            );
+        }
+        self.cashier_opened = true;
+        self.phase = Phase::InCashier {
+            order,
+            opened_ms: now,
+        };
+        Action::OpenCashier {
+            order_str: ticket.order_str,
+        }
+    }
+
+    /// After the cashier: the first query goes at once. The window is the confirmation deadline,
+    /// and within what is left of the overall budget (the user's time in the cashier excluded).
+    fn begin_confirm(
+        &mut self,
+        now: u64,
+        opened_ms: u64,
+        order: OrderRef,
+        cashier: CashierResult,
+    ) -> Action {
+        let mode = match &cashier {
+            CashierResult::Failed { code, .. }
+                if *code == payment_kit::CANCELED || *code == payment_kit::PAY_FAILED =>
+            {
+                ConfirmMode::Once
+            }
+            _ => ConfirmMode::Poll,
+        };
+        let budget_left = self.deadline_ms().saturating_sub(opened_ms);
+        let window = self.config.confirm_deadline_ms.min(budget_left);
+        let merc_order_no = order.merc_order_no.clone();
+        self.phase = Phase::Querying {
+            confirm: Confirm {
+                order,
+                cashier,
+                mode,
+                until_ms: now.saturating_add(window),
+                queries: 0,
+                last_status: None,
+                last_error: None,
+            },
+        };
+        Action::QueryStatus { merc_order_no }
+    }
+
+    /// After a status answer that did not settle the outcome: wait and ask again, or stop.
+    fn after_query(&mut self, now: u64, confirm: Confirm) -> Action {
+        if confirm.mode == ConfirmMode::Once {
+            return self.finish_once(now, confirm);
+        }
+        if now >= confirm.until_ms || confirm.queries >= self.config.max_status_queries() {
+            return self.finish_unconfirmed(now, confirm);
+        }
+        let wait_ms = self
+            .config
+            .backoff_ms(confirm.queries)
+            .min(confirm.until_ms - now);
+        self.phase = Phase::Waiting { confirm };
+        Action::Wait { wait_ms }
+    }
+
+    /// Polling found both states final.
+    fn finish_confirmed(&mut self, now: u64, confirm: Confirm) -> Action {
+        let Some(status) = confirm.last_status.clone() else {
+            return self.finish_unconfirmed(now, confirm);
+        };
+        // A cashier failure is still worth reporting when the money did not move.
+        let error = match (&confirm.cashier, status.payment) {
+            (CashierResult::Failed { code, message }, MerchantPayment::NotPaid) => {
+                Some(PaysignError::PaymentKit {
+                    code: *code,
+                    message: message.clone(),
+                })
+            }
+            _ => None,
+        };
+        self.finish(
+            now,
+            Some(confirm.order),
+            status.payment.into(),
+            status.contract.into(),
+            status.contract_id,
+            error,
+        )
+    }
+
+    /// After a cancel or pay failure: the one answer decides whether money moved anyway.
+    fn finish_once(&mut self, now: u64, confirm: Confirm) -> Action {
+        let (code, message) = match &confirm.cashier {
+            CashierResult::Failed { code, message } => (*code, message.clone()),
+            CashierResult::Returned => (payment_kit::PAY_FAILED, String::new()),
+        };
+        let not_paid = if code == payment_kit::CANCELED {
+            PaymentOutcome::Canceled
+        } else {
+            PaymentOutcome::NotPaid
+        };
+        let (payment, contract, contract_id) = match &confirm.last_status {
+            Some(status) => (
+                if status.payment == MerchantPayment::Paid {
+                    PaymentOutcome::Paid
+                } else {
+                    not_paid
+                },
+                if status.contract == MerchantContract::Signed {
+                    ContractOutcome::Signed
+                } else {
+                    ContractOutcome::NotSigned
+                },
+                status.contract_id.clone(),
+            ),
+            None => (not_paid, ContractOutcome::NotSigned, None),
+        };
+        self.finish(
+            now,
+            Some(confirm.order),
+            payment,
+            contract,
+            contract_id,
+            Some(PaysignError::PaymentKit { code, message }),
+        )
+    }
+
+    /// The window closed with something still open: report what is known, marked unknown.
+    fn finish_unconfirmed(&mut self, now: u64, confirm: Confirm) -> Action {
+        let (payment, contract, contract_id) = match &confirm.last_status {
+            Some(s) => (s.payment.into(), s.contract.into(), s.contract_id.clone()),
+            None => (PaymentOutcome::Unknown, ContractOutcome::Unknown, None),
+        };
+        let payment_kit_code = match &confirm.cashier {
+            CashierResult::Failed { code, .. } => Some(*code),
+            CashierResult::Returned => None,
+        };
+        let reason = match (&confirm.last_error, &confirm.last_status) {
+            (Some(error), _) => format!("after {} queries: {error}", confirm.queries),
+            (None, Some(_)) => format!("still pending after {} queries", confirm.queries),
+            (None, None) => "no status answer".to_string(),
+        };
+        self.finish(
+            now,
+            Some(confirm.order),
+            payment,
+            contract,
+            contract_id,
+            Some(PaysignError::ConfirmTimedOut {
+                reason,
+                payment_kit_code,
+            }),
+        )
+    }
+
+    fn finish_before_cashier(
+        &mut self,
+        now: u64,
+        order: Option<OrderRef>,
+        error: PaysignError,
+    ) -> Action {
+        self.finish(
+            now,
+            order,
+            PaymentOutcome::NotPaid,
+            ContractOutcome::NotSigned,
+            None,
+            Some(error),
+        )
+    }
+
+    fn finish(
+        &mut self,
+        now: u64,
+        order: Option<OrderRef>,
+        payment: PaymentOutcome,
+        contract: ContractOutcome,
+        contract_id: Option<String>,
+        error: Option<PaysignError>,
+    ) -> Action {
+        let (merc_order_no, merc_contract_code) = match order {
+            Some(o) => (Some(o.merc_order_no), Some(o.merc_contract_code)),
+            None => (None, None),
+        };
+        let outcome = PayAndSignOutcome {
+            payment,
+            contract,
+            merc_order_no,
+            merc_contract_code,
+            contract_id,
+            elapsed_ms: now.saturating_sub(self.started_ms.unwrap_or(now)),
+            error,
+        };
+        self.phase = Phase::Done {
+            outcome: outcome.clone(),
+        };
+        Action::Done { outcome }
+    }
+}
+
+/// Caller-supplied text is kept short.
+fn clip(message: &str) -> String {
+    message.chars().take(MAX_MESSAGE_CHARS).collect()
+}

@@ -1,0 +1,549 @@
+//! The orderStr: the signed JSON string the merchant server builds and the Payment Kit cashier
+//! takes (spec §2). Parsing checks everything the client can check before opening the cashier, so a
+//! bad ticket ends with a clear error instead of a Payment Kit 1001930001.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::PaysignError;
+use crate::json::{self, FieldProblem};
+
+/// A prepay_id is valid for 10 minutes after the pre-order (spec §2, §6).
+pub const PREPAY_VALIDITY_MS: u64 = 10 * 60 * 1000;
+/// How far the orderStr timestamp may be ahead of the phone's clock (clock skew between the
+/// merchant server and the phone) before the orderStr is refused.
+pub const MAX_FUTURE_SKEW_MS: u64 = 5 * 60 * 1000;
+/// noncestr is 1 to 32 characters (spec §2).
+pub const NONCESTR_MAX_CHARS: usize = 32;
+/// The orderStr timestamp is milliseconds since the epoch, exactly 13 digits.
+pub const TIMESTAMP_DIGITS: usize = 13;
+
+/// The required fields, in the order they are checked.
+pub const REQUIRED_FIELDS: [&str; 6] = [
+    "merc_no",
+    "prepay_id",
+    "timestamp",
+    "noncestr",
+    "sign",
+    "auth_id",
+];
+
+/// An orderStr as Payment Kit defines it: a flat JSON object whose values are strings, with
+/// snake_case keys. `paysign-pas` builds one, this crate parses one; [`OrderStr::to_json`] and
+/// [`OrderStr::from_json`] are inverse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderStr {
+    /// The app id that launches the cashier (optional; service providers set the sub-merchant's app).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    /// The merchant number that obtained the prepay_id.
+    pub merc_no: String,
+    /// From the pay-and-sign pre-order; valid for 10 minutes.
+    pub prepay_id: String,
+    /// Milliseconds since the epoch, 13 digits, when the orderStr was built.
+    pub timestamp: String,
+    /// A random string of 1 to 32 characters, new for every order.
+    pub noncestr: String,
+    /// The merchant's signature over every other field, sorted and joined (spec §3).
+    pub sign: String,
+    /// The merchant certificate id (PayMercAuth.authId).
+    pub auth_id: String,
+    /// Extension field, itself a JSON object string; `sandbox_flag` (boolean) is the one key
+    /// defined today.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reserved: Option<String>,
+    /// Fields this version does not know. Kept, so nothing the merchant signed is lost.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// What the client learns from a valid orderStr at a given time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedOrderStr {
+    pub order: OrderStr,
+    /// `reserved.sandbox_flag`, false when absent.
+    pub sandbox: bool,
+    /// How old the orderStr is at `now_ms` (negative when its timestamp is slightly ahead).
+    pub age_ms: i64,
+}
+
+impl OrderStr {
+    /// Parses and checks the structure of an orderStr: JSON, an object, each field's type and
+    /// presence, the formats of timestamp, noncestr and reserved. Time and app id are checked by
+    /// [`OrderStr::check_freshness`] and [`OrderStr::check_app_id`]; [`validate`] does all three.
+    pub fn from_json(text: &str) -> Result<OrderStr, PaysignError> {
+        let top: TopLevel =
+            serde_json::from_str(text).map_err(|e| PaysignError::OrderStrNotJson {
+                reason: e.to_string(),
+            })?;
+        let (mut map, duplicate) = match top {
+            TopLevel::Object { map, duplicate } => (map, duplicate),
+            TopLevel::Other(Value::String(inner)) => {
+                let twice = serde_json::from_str::<Value>(&inner).is_ok_and(|v| v.is_object());
+                return Err(PaysignError::OrderStrNotObject {
+                    found: if twice {
+                        "a string holding a JSON object (serialized twice)".to_string()
+                    } else {
+                        "string".to_string()
+                    },
+                });
+            }
+            TopLevel::Other(other) => {
+                return Err(PaysignError::OrderStrNotObject {
+                    found: json::type_name(&other).to_string(),
+                })
+            }
+        };
+        if let Some(field) = duplicate {
+            return Err(PaysignError::BadValue {
+                field,
+                reason: "appears more than once".to_string(),
+            });
+        }
+
+        let required = |name: &str| {
+            json::required_str(&map, name)
+                .map(str::to_string)
+                .map_err(|problem| order_field_error(name, problem))
+        };
+        // Checked in the order of REQUIRED_FIELDS, so the first problem reported is stable.
+        let merc_no = required("merc_no")?;
+        let prepay_id = required("prepay_id")?;
+        let timestamp = required("timestamp")?;
+        let noncestr = required("noncestr")?;
+        let sign = required("sign")?;
+        let auth_id = required("auth_id")?;
+        let app_id = optional_non_empty(&map, "app_id")?;
+        let reserved = optional_non_empty(&map, "reserved")?;
+        for known in REQUIRED_FIELDS.iter().chain(&["app_id", "reserved"]) {
+            map.remove(*known);
+        }
+        let order = OrderStr {
+            app_id,
+            merc_no,
+            prepay_id,
+            timestamp,
+            noncestr,
+            sign,
+            auth_id,
+            reserved,
+            extra: map.into_iter().collect(),
+        };
+
+        order.timestamp_ms()?;
+        let nonce_chars = order.noncestr.chars().count();
+        if nonce_chars > NONCESTR_MAX_CHARS {
+            return Err(PaysignError::BadValue {
+                field: "noncestr".to_string(),
+                reason: format!("{nonce_chars} characters, at most {NONCESTR_MAX_CHARS} allowed"),
+            });
+        }
+        order.sandbox_flag()?;
+        Ok(order)
+    }
+
+    /// The timestamp as milliseconds since the epoch.
+    pub fn timestamp_ms(&self) -> Result<u64, PaysignError> {
+        let t = &self.timestamp;
+        if t.len() != TIMESTAMP_DIGITS || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(PaysignError::BadValue {
+                field: "timestamp".to_string(),
+                reason: format!(
+                    "must be {TIMESTAMP_DIGITS} digits of milliseconds, found {} characters",
+                    t.chars().count()
+                ),
+            });
+        }
+        t.parse::<u64>().map_err(|e| PaysignError::BadValue {
+            field: "timestamp".to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// `reserved.sandbox_flag`: false when there is no reserved field or no flag in it.
+    pub fn sandbox_flag(&self) -> Result<bool, PaysignError> {
+        let Some(reserved) = &self.reserved else {
+            return Ok(false);
+        };
+        let bad = |reason: String| PaysignError::BadValue {
+            field: "reserved".to_string(),
+            reason,
+        };
+        let value: Value = serde_json::from_str(reserved)
+            .map_err(|e| bad(format!("must be a JSON object string: {e}")))?;
+        let Value::Object(map) = value else {
+            return Err(bad(format!(
+                "must be a JSON object string, found {}",
+                json::type_name(&value)
+            )));
+        };
+        match map.get("sandbox_flag") {
+            None => Ok(false),
+            Some(Value::Bool(flag)) => Ok(*flag),
+            Some(other) => Err(bad(format!(
+                "sandbox_flag must be a boolean, found {}",
+                json::type_name(other)
+            ))),
+        }
+    }
+
+    /// Checks the prepay validity at `now_ms` and returns the orderStr's age (negative when its
+    /// timestamp is ahead of `now_ms`, within the allowed skew).
+    pub fn check_freshness(&self, now_ms: u64) -> Result<i64, PaysignError> {
+        let timestamp = self.timestamp_ms()?;
+        if now_ms >= timestamp {
+            let age = now_ms - timestamp;
+            if age > PREPAY_VALIDITY_MS {
+                return Err(PaysignError::PrepayExpired {
+                    age_ms: age,
+                    limit_ms: PREPAY_VALIDITY_MS,
+                });
+            }
+            Ok(i64::try_from(age).unwrap_or(i64::MAX))
+        } else {
+            let ahead = timestamp - now_ms;
+            if ahead > MAX_FUTURE_SKEW_MS {
+                return Err(PaysignError::TimestampInFuture {
+                    ahead_ms: ahead,
+                    limit_ms: MAX_FUTURE_SKEW_MS,
+                });
+            }
+            Ok(-i64::try_from(ahead).unwrap_or(i64::MAX))
+        }
+    }
+
+    /// When the app names its own app id, the orderStr's app_id (if any) must be that one.
+    pub fn check_app_id(&self, expected: Option<&str>) -> Result<(), PaysignError> {
+        match (expected, &self.app_id) {
+            (Some(expected), Some(actual)) if expected != actual => {
+                Err(PaysignError::AppIdMismatch {
+                    expected: expected.to_string(),
+                    actual: actual.clone(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The orderStr as the JSON string the cashier takes.
+    pub fn to_json(&self) -> Result<String, PaysignError> {
+        serde_json::to_string(self).map_err(|e| PaysignError::Internal {
+            reason: format!("orderStr serialization: {e}"),
+        })
+    }
+}
+
+/// Parses and fully validates an orderStr at `now_ms`: structure, formats, prepay validity and,
+/// when `expected_app_id` is given, the app id.
+pub fn validate(
+    text: &str,
+    now_ms: u64,
+    expected_app_id: Option<&str>,
+) -> Result<CheckedOrderStr, PaysignError> {
+    let order = OrderStr::from_json(text)?;
+    let age_ms = order.check_freshness(now_ms)?;
+    order.check_app_id(expected_app_id)?;
+    let sandbox = order.sandbox_flag()?;
+    Ok(CheckedOrderStr {
+        order,
+        sandbox,
+        age_ms,
+    })
+}
+
+fn order_field_error(name: &str, problem: FieldProblem) -> PaysignError {
+    match problem {
+        FieldProblem::Missing | FieldProblem::Empty => PaysignError::MissingField {
+            field: name.to_string(),
+        },
+        FieldProblem::WrongType { expected, found } => PaysignError::WrongType {
+            field: name.to_string(),
+            expected: expected.to_string(),
+            found: found.to_string(),
+        },
+    }
+}
+
+fn optional_non_empty(
+    map: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<String>, PaysignError> {
+    match json::optional_str(map, name).map_err(|p| order_field_error(name, p))? {
+        None => Ok(None),
+        Some("") => Err(PaysignError::BadValue {
+            field: name.to_string(),
+            reason: "empty; leave the field out instead".to_string(),
+        }),
+        Some(s) => Ok(Some(s.to_string())),
+    }
+}
+
+/// The top level of an orderStr, read in one pass: an object (noting the first duplicated key,
+/// which a plain map would silently overwrite) or any other JSON value.
+enum TopLevel {
+    Object {
+        map: Map<String, Value>,
+        duplicate: Option<String>,
+    },
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for TopLevel {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TopLevelVisitor)
+    }
+}
+
+struct TopLevelVisitor;
+
+impl<'de> Visitor<'de> for TopLevelVisitor {
+    type Value = TopLevel;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopLevel, A::Error> {
+        let mut map = Map::new();
+        let mut duplicate = None;
+        while let Some(key) = access.next_key::<String>()? {
+            let value: Value = access.next_value()?;
+            if map.contains_key(&key) && duplicate.is_none() {
+                duplicate = Some(key.clone());
+            }
+            map.insert(key, value);
+        }
+        Ok(TopLevel::Object { map, duplicate })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, access: A) -> Result<TopLevel, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(access)).map(TopLevel::Other)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other(Value::String(v.to_string())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other(Value::String(v)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other(Value::Bool(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other(Value::from(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other(Value::from(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other(Value::from(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::Other(Value::Null))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use serde_json::json;
+
+    const NOW: u64 = 1_751_361_838_042;
+    const MINUTE: u64 = 60_000;
+
+    fn sample(timestamp_ms: u64) -> Value {
+        json!({
+            "app_id": "101831234",
+            "merc_no": "101610000123",
+            "prepay_id": "1250701172358089759170412",
+            "timestamp": timestamp_ms.to_string(),
+            "noncestr": "6f18060eee669126b98e474407cc0682",
+            "sign": "OeS+xINxsignaturebase64==",
+            "auth_id": "101610000031001",
+            "reserved": "{\"sandbox_flag\": true}"
+        })
+    }
+
+    fn with(mut v: Value, key: &str, value: Value) -> String {
+        v[key] = value;
+        v.to_string()
+    }
+
+    fn without(mut v: Value, key: &str) -> String {
+        v.as_object_mut().unwrap().remove(key);
+        v.to_string()
+    }
+
+    fn code_of(text: &str) -> u32 {
+        validate(text, NOW, None).unwrap_err().code().as_u32()
+    }
+
+    #[test]
+    fn accepts_a_valid_order_and_reports_age_and_sandbox() {
+        let checked = validate(
+            &sample(NOW - 9 * MINUTE).to_string(),
+            NOW,
+            Some("101831234"),
+        )
+        .expect("valid");
+        assert_eq!(checked.age_ms, 9 * 60_000);
+        assert!(checked.sandbox);
+        assert_eq!(checked.order.merc_no, "101610000123");
+        assert_eq!(checked.order.app_id.as_deref(), Some("101831234"));
+    }
+
+    #[test]
+    fn nine_minutes_pass_eleven_minutes_expire_ten_is_the_edge() {
+        assert!(validate(&sample(NOW - 9 * MINUTE).to_string(), NOW, None).is_ok());
+        assert!(validate(&sample(NOW - 10 * MINUTE).to_string(), NOW, None).is_ok());
+        let err = validate(&sample(NOW - 10 * MINUTE - 1).to_string(), NOW, None).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::PrepayExpired);
+        let err = validate(&sample(NOW - 11 * MINUTE).to_string(), NOW, None).unwrap_err();
+        assert_eq!(err.code().as_u32(), 2007);
+        assert_eq!(err.field(), Some("timestamp"));
+    }
+
+    #[test]
+    fn future_timestamps_within_skew_pass_beyond_fail() {
+        let ok = validate(&sample(NOW + 2 * MINUTE).to_string(), NOW, None).unwrap();
+        assert_eq!(ok.age_ms, -(2 * 60_000));
+        let err = validate(&sample(NOW + 6 * MINUTE).to_string(), NOW, None).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::TimestampInFuture);
+    }
+
+    #[test]
+    fn rejects_non_json_non_objects_and_double_serialization() {
+        assert_eq!(code_of(""), 2002);
+        assert_eq!(code_of("{\"merc_no\":"), 2002);
+        assert_eq!(code_of("merc_no=1&sign=2"), 2002);
+        assert_eq!(code_of("[1,2]"), 2003);
+        assert_eq!(code_of("42"), 2003);
+        assert_eq!(code_of("null"), 2003);
+        let twice = serde_json::to_string(&sample(NOW).to_string()).unwrap();
+        let err = validate(&twice, NOW, None).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::OrderStrNotObject);
+        assert!(err.to_string().contains("serialized twice"));
+        let err = validate("\"plain\"", NOW, None).unwrap_err();
+        assert!(!err.to_string().contains("twice"));
+    }
+
+    #[test]
+    fn each_required_field_missing_or_empty_is_named() {
+        for field in REQUIRED_FIELDS {
+            for text in [
+                without(sample(NOW), field),
+                with(sample(NOW), field, json!("")),
+            ] {
+                let err = validate(&text, NOW, None).unwrap_err();
+                assert_eq!(err.code(), ErrorCode::OrderStrMissingField, "{field}");
+                assert_eq!(err.field(), Some(field));
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_types_are_named() {
+        for field in REQUIRED_FIELDS.iter().chain(&["app_id", "reserved"]) {
+            for value in [
+                json!(1_751_361_838_042u64),
+                json!(null),
+                json!(true),
+                json!({}),
+            ] {
+                let err = validate(&with(sample(NOW), field, value), NOW, None).unwrap_err();
+                assert_eq!(err.code(), ErrorCode::OrderStrWrongType, "{field}");
+                assert_eq!(err.field(), Some(*field));
+            }
+        }
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let cases = [
+            ("timestamp", json!("175136183804")),
+            ("timestamp", json!("17513618380421")),
+            ("timestamp", json!("1751361838.42")),
+            ("timestamp", json!("-751361838042")),
+            ("noncestr", json!("x".repeat(33))),
+            ("reserved", json!("sandbox")),
+            ("reserved", json!("[true]")),
+            ("reserved", json!("{\"sandbox_flag\": \"true\"}")),
+            ("app_id", json!("")),
+            ("reserved", json!("")),
+        ];
+        for (field, value) in cases {
+            let err = validate(&with(sample(NOW), field, value.clone()), NOW, None).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::OrderStrBadValue, "{field} {value}");
+            assert_eq!(err.field(), Some(field));
+        }
+        // 32 characters (not bytes) is the limit.
+        let nonce = "支".repeat(32);
+        assert!(validate(&with(sample(NOW), "noncestr", json!(nonce)), NOW, None).is_ok());
+    }
+
+    #[test]
+    fn duplicated_keys_are_refused() {
+        let text = sample(NOW)
+            .to_string()
+            .replacen("{", "{\"app_id\":\"999\",", 1);
+        let err = validate(&text, NOW, None).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::OrderStrBadValue);
+        assert_eq!(err.field(), Some("app_id"));
+    }
+
+    #[test]
+    fn app_id_is_checked_only_when_the_caller_names_one() {
+        let text = sample(NOW).to_string();
+        assert!(validate(&text, NOW, None).is_ok());
+        assert!(validate(&text, NOW, Some("101831234")).is_ok());
+        let err = validate(&text, NOW, Some("other")).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AppIdMismatch);
+        // An orderStr without app_id is launched for the calling app: nothing to compare.
+        assert!(validate(&without(sample(NOW), "app_id"), NOW, Some("other")).is_ok());
+    }
+
+    #[test]
+    fn unknown_fields_are_kept_and_round_trip() {
+        let text = with(sample(NOW), "future_field", json!({"x": [1, "y"]}));
+        let order = OrderStr::from_json(&text).unwrap();
+        assert_eq!(
+            order.extra.get("future_field"),
+            Some(&json!({"x": [1, "y"]}))
+        );
+        let again = OrderStr::from_json(&order.to_json().unwrap()).unwrap();
+        assert_eq!(again, order);
+        let as_value: Value = serde_json::from_str(&order.to_json().unwrap()).unwrap();
+        assert_eq!(as_value, serde_json::from_str::<Value>(&text).unwrap());
+    }
+
+    #[test]
+    fn sandbox_defaults_to_false() {
+        let checked = validate(&without(sample(NOW), "reserved"), NOW, None).unwrap();
+        assert!(!checked.sandbox);
+        let checked = validate(&with(sample(NOW), "reserved", json!("{}")), NOW, None).unwrap();
+        assert!(!checked.sandbox);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(code_of(&deep), 2002);
+        let deep_field = format!(
+            "{{\"x\":{}{}}}",
+            "{\"a\":".repeat(50_000),
+            "}".repeat(50_000)
+        );
+        assert_eq!(code_of(&deep_field), 2002);
+    }
+}

@@ -1,0 +1,552 @@
+//! Every branch of the pay-and-sign reducer, driven through its public API.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use paysign_core::{
+    step, Action, ContractOutcome, Event, FlowConfig, FlowState, PayAndSignOutcome, PaymentOutcome,
+    PaysignError,
+};
+use serde_json::json;
+
+const T0: u64 = 1_751_361_838_042;
+const ORDER_NO: &str = "PS20260101000001";
+
+fn order_str_at(timestamp: u64, app_id: &str) -> String {
+    json!({
+        "app_id": app_id,
+        "merc_no": "101610000123",
+        "prepay_id": "1250701172358089759170412",
+        "timestamp": timestamp.to_string(),
+        "noncestr": "6f18060eee669126b98e474407cc0682",
+        "sign": "c2lnbmF0dXJl",
+        "auth_id": "101610000031001",
+    })
+    .to_string()
+}
+
+fn ticket_body(order_str: &str) -> String {
+    json!({"orderStr": order_str, "mercOrderNo": ORDER_NO, "mercContractCode": "C-0001"})
+        .to_string()
+}
+
+fn status_body(payment: &str, contract: &str) -> String {
+    json!({"mercOrderNo": ORDER_NO, "payment": payment, "contract": contract,
+           "contractId": if contract == "SIGNED" { json!("2024070914615843071097") } else { json!(null) },
+           "updatedAt": T0})
+    .to_string()
+}
+
+/// A flow driven to the open cashier.
+struct Driver {
+    state: FlowState,
+    now: u64,
+    actions: Vec<Action>,
+}
+
+impl Driver {
+    fn new(config: FlowConfig) -> Driver {
+        Driver {
+            state: FlowState::new(config).unwrap(),
+            now: T0,
+            actions: vec![],
+        }
+    }
+
+    fn send(&mut self, event: Event) -> Action {
+        let (state, action) = step(&self.state, self.now, &event).unwrap();
+        // Every state survives the opaque string round trip.
+        let encoded = state.encode().unwrap();
+        assert_eq!(FlowState::decode(&encoded).unwrap(), state);
+        self.state = state;
+        self.actions.push(action.clone());
+        action
+    }
+
+    fn advance(&mut self, ms: u64) {
+        self.now += ms;
+    }
+
+    fn to_cashier() -> Driver {
+        let mut d = Driver::new(FlowConfig::default());
+        assert_eq!(d.send(Event::Started), Action::FetchTicket);
+        d.advance(300);
+        let order_str = order_str_at(T0, "101831234");
+        let action = d.send(Event::TicketFetched {
+            body: ticket_body(&order_str),
+        });
+        assert_eq!(action, Action::OpenCashier { order_str });
+        d
+    }
+
+    fn done(&self) -> PayAndSignOutcome {
+        match self.actions.last() {
+            Some(Action::Done { outcome }) => outcome.clone(),
+            other => panic!("not done: {other:?}"),
+        }
+    }
+}
+
+fn query() -> Action {
+    Action::QueryStatus {
+        merc_order_no: ORDER_NO.to_string(),
+    }
+}
+
+fn error_code(outcome: &PayAndSignOutcome) -> Option<u32> {
+    outcome.error.as_ref().map(|e| e.code().as_u32())
+}
+
+#[test]
+fn happy_path_pays_and_signs() {
+    let mut d = Driver::to_cashier();
+    d.advance(20_000);
+    assert_eq!(d.send(Event::CashierReturned), query());
+    d.advance(80);
+    let action = d.send(Event::StatusFetched {
+        body: status_body("PAID", "SIGNED"),
+    });
+    let Action::Done { outcome } = action else {
+        panic!("{action:?}")
+    };
+    assert!(outcome.is_success());
+    assert_eq!(outcome.merc_order_no.as_deref(), Some(ORDER_NO));
+    assert_eq!(outcome.merc_contract_code.as_deref(), Some("C-0001"));
+    assert_eq!(
+        outcome.contract_id.as_deref(),
+        Some("2024070914615843071097")
+    );
+    assert_eq!(outcome.elapsed_ms, 20_380);
+    assert_eq!(outcome.error, None);
+}
+
+#[test]
+fn polling_backs_off_until_final() {
+    let mut d = Driver::to_cashier();
+    d.send(Event::CashierReturned);
+    let mut waits = vec![];
+    for _ in 0..4 {
+        let action = d.send(Event::StatusFetched {
+            body: status_body("PAID", "PENDING"),
+        });
+        let Action::Wait { wait_ms } = action else {
+            panic!("{action:?}")
+        };
+        waits.push(wait_ms);
+        d.advance(wait_ms);
+        assert_eq!(d.send(Event::TimerFired), query());
+    }
+    assert_eq!(waits, vec![500, 1000, 2000, 4000]);
+    d.send(Event::StatusFetched {
+        body: status_body("PAID", "NOT_SIGNED"),
+    });
+    let outcome = d.done();
+    assert_eq!(outcome.payment, PaymentOutcome::Paid);
+    assert_eq!(outcome.contract, ContractOutcome::NotSigned);
+    assert_eq!(outcome.error, None);
+}
+
+#[test]
+fn polling_stops_at_the_confirm_deadline_with_what_it_knows() {
+    let mut d = Driver::to_cashier();
+    d.send(Event::CashierReturned);
+    let mut queries = 1;
+    loop {
+        let action = d.send(Event::StatusFetched {
+            body: status_body("PAID", "PENDING"),
+        });
+        match action {
+            Action::Wait { wait_ms } => {
+                assert!(wait_ms <= 5_000);
+                d.advance(wait_ms);
+                d.send(Event::TimerFired);
+                queries += 1;
+            }
+            Action::Done { .. } => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    let outcome = d.done();
+    assert_eq!(outcome.payment, PaymentOutcome::Paid);
+    assert_eq!(outcome.contract, ContractOutcome::Pending);
+    assert_eq!(error_code(&outcome), Some(3004));
+    let error = outcome.error.unwrap();
+    assert!(error.info().unknown_outcome);
+    // 500+1000+2000+4000+5000*4 = 27 500, then the rest of the 30 s window: 10 queries in all.
+    assert_eq!(queries, 10);
+    assert!(
+        outcome.elapsed_ms >= 30_000 && outcome.elapsed_ms <= 30_300,
+        "{}",
+        outcome.elapsed_ms
+    );
+}
+
+#[test]
+fn status_failures_and_malformed_answers_keep_polling_then_time_out() {
+    let mut d = Driver::to_cashier();
+    d.send(Event::CashierReturned);
+    let Action::Wait { wait_ms } = d.send(Event::StatusFailed {
+        http_status: Some(503),
+        message: "unavailable".into(),
+    }) else {
+        panic!()
+    };
+    d.advance(wait_ms);
+    d.send(Event::TimerFired);
+    // An answer about another order is not believed.
+    let other = status_body("PAID", "SIGNED").replace(ORDER_NO, "PS-OTHER");
+    let Action::Wait { wait_ms } = d.send(Event::StatusFetched { body: other }) else {
+        panic!()
+    };
+    d.advance(wait_ms);
+    d.send(Event::TimerFired);
+    d.advance(40_000);
+    d.send(Event::StatusFetched {
+        body: "{not json".into(),
+    });
+    let outcome = d.done();
+    assert_eq!(outcome.payment, PaymentOutcome::Unknown);
+    assert_eq!(outcome.contract, ContractOutcome::Unknown);
+    let error = outcome.error.unwrap();
+    assert_eq!(error.code().as_u32(), 3004);
+    assert!(error.to_string().contains("malformed"), "{error}");
+}
+
+#[test]
+fn cancel_is_confirmed_once_and_catches_pay_then_cancel_signing() {
+    // The user cancelled before paying.
+    let mut d = Driver::to_cashier();
+    assert_eq!(
+        d.send(Event::CashierFailed {
+            code: 1_001_930_000,
+            message: "canceled".into()
+        }),
+        query()
+    );
+    d.send(Event::StatusFetched {
+        body: status_body("PENDING", "PENDING"),
+    });
+    let outcome = d.done();
+    assert_eq!(outcome.payment, PaymentOutcome::Canceled);
+    assert_eq!(outcome.contract, ContractOutcome::NotSigned);
+    assert_eq!(error_code(&outcome), Some(4000));
+
+    // The user paid, then cancelled signing.
+    let mut d = Driver::to_cashier();
+    d.send(Event::CashierFailed {
+        code: 1_001_930_000,
+        message: "canceled".into(),
+    });
+    d.send(Event::StatusFetched {
+        body: status_body("PAID", "PENDING"),
+    });
+    let outcome = d.done();
+    assert_eq!(outcome.payment, PaymentOutcome::Paid);
+    assert_eq!(outcome.contract, ContractOutcome::NotSigned);
+    assert_eq!(error_code(&outcome), Some(4000));
+
+    // The one confirmation failed: the cashier's word stands.
+    let mut d = Driver::to_cashier();
+    d.send(Event::CashierFailed {
+        code: 1_001_930_000,
+        message: "canceled".into(),
+    });
+    d.send(Event::StatusFailed {
+        http_status: None,
+        message: "offline".into(),
+    });
+    let outcome = d.done();
+    assert_eq!(outcome.payment, PaymentOutcome::Canceled);
+    assert_eq!(error_code(&outcome), Some(4000));
+    assert_eq!(
+        d.actions.iter().filter(|a| **a == query()).count(),
+        1,
+        "exactly one query"
+    );
+}
+
+#[test]
+fn pay_failure_is_confirmed_once() {
+    let mut d = Driver::to_cashier();
+    d.send(Event::CashierFailed {
+        code: 1_001_930_001,
+        message: "Pay failed.".into(),
+    });
+    d.send(Event::StatusFetched {
+        body: status_body("NOT_PAID", "NOT_SIGNED"),
+    });
+    let outcome = d.done();
+    assert_eq!(outcome.payment, PaymentOutcome::NotPaid);
+    assert_eq!(outcome.contract, ContractOutcome::NotSigned);
+    let error = outcome.error.unwrap();
+    assert_eq!(error.code().as_u32(), 4001);
+    assert_eq!(error.payment_kit_code(), Some(1_001_930_001));
+}
+
+#[test]
+fn parameter_error_and_rate_limit_end_without_confirming() {
+    for (code, expected) in [(401, 4401), (1_001_930_010, 4010)] {
+        let mut d = Driver::to_cashier();
+        let action = d.send(Event::CashierFailed {
+            code,
+            message: "x".into(),
+        });
+        let Action::Done { outcome } = action else {
+            panic!("{code}: {action:?}")
+        };
+        assert_eq!(outcome.payment, PaymentOutcome::NotPaid);
+        assert_eq!(outcome.contract, ContractOutcome::NotSigned);
+        assert_eq!(error_code(&outcome), Some(expected));
+        assert_eq!(outcome.merc_order_no.as_deref(), Some(ORDER_NO));
+    }
+}
+
+#[test]
+fn unknown_outcome_codes_poll_and_keep_the_code() {
+    for code in [1_001_930_002, 1_001_930_011, 77] {
+        // Resolved: the merchant says paid and signed.
+        let mut d = Driver::to_cashier();
+        assert_eq!(
+            d.send(Event::CashierFailed {
+                code,
+                message: "x".into()
+            }),
+            query()
+        );
+        d.send(Event::StatusFetched {
+            body: status_body("PAID", "SIGNED"),
+        });
+        let outcome = d.done();
+        assert!(outcome.is_success(), "{code}");
+        assert_eq!(outcome.error, None);
+
+        // Resolved as not paid: the cashier's error is reported.
+        let mut d = Driver::to_cashier();
+        d.send(Event::CashierFailed {
+            code,
+            message: "x".into(),
+        });
+        d.send(Event::StatusFetched {
+            body: status_body("NOT_PAID", "NOT_SIGNED"),
+        });
+        let outcome = d.done();
+        assert_eq!(outcome.payment, PaymentOutcome::NotPaid);
+        assert_eq!(
+            outcome
+                .error
+                .as_ref()
+                .and_then(PaysignError::payment_kit_code),
+            Some(code)
+        );
+
+        // Never resolved: 3004 carrying the cashier's code.
+        let mut d = Driver::to_cashier();
+        d.send(Event::CashierFailed {
+            code,
+            message: "x".into(),
+        });
+        d.advance(31_000);
+        d.send(Event::StatusFailed {
+            http_status: None,
+            message: "offline".into(),
+        });
+        let outcome = d.done();
+        let error = outcome.error.unwrap();
+        assert_eq!(error.code().as_u32(), 3004);
+        assert_eq!(error.payment_kit_code(), Some(code));
+    }
+}
+
+#[test]
+fn invalid_tickets_never_reach_the_cashier() {
+    let cases: Vec<(String, u32)> = vec![
+        ("not json".into(), 2001),
+        (json!({"orderStr": 1}).to_string(), 2001),
+        (ticket_body("{\"merc_no\":"), 2002),
+        (
+            ticket_body(&serde_json::to_string(&order_str_at(T0, "101831234")).unwrap()),
+            2003,
+        ),
+        (
+            ticket_body(&order_str_at(T0 - 11 * 60_000, "101831234")),
+            2007,
+        ),
+        (
+            ticket_body(&order_str_at(T0 + 60 * 60_000, "101831234")),
+            2008,
+        ),
+        (ticket_body(&order_str_at(T0, "someone-else")), 2009),
+    ];
+    for (body, code) in cases {
+        let mut d = Driver::new(FlowConfig {
+            expected_app_id: Some("101831234".into()),
+            ..FlowConfig::default()
+        });
+        d.send(Event::Started);
+        let action = d.send(Event::TicketFetched { body: body.clone() });
+        let Action::Done { outcome } = action else {
+            panic!("{body}: {action:?}")
+        };
+        assert_eq!(error_code(&outcome), Some(code), "{body}");
+        assert_eq!(outcome.payment, PaymentOutcome::NotPaid);
+        assert!(!d.state.cashier_opened());
+    }
+}
+
+#[test]
+fn ticket_call_failures_end_with_merchant_errors() {
+    for (status, code) in [(None, 3001), (Some(500), 3002)] {
+        let mut d = Driver::new(FlowConfig::default());
+        d.send(Event::Started);
+        d.send(Event::TicketFailed {
+            http_status: status,
+            message: "boom".into(),
+        });
+        let outcome = d.done();
+        assert_eq!(error_code(&outcome), Some(code));
+        assert!(outcome.error.unwrap().info().retryable);
+        assert_eq!(outcome.merc_order_no, None);
+    }
+}
+
+#[test]
+fn a_ticket_after_the_overall_deadline_is_not_used() {
+    let mut d = Driver::new(FlowConfig::default());
+    d.send(Event::Started);
+    d.advance(300_000);
+    let order_str = order_str_at(d.now, "101831234");
+    d.send(Event::TicketFetched {
+        body: ticket_body(&order_str),
+    });
+    let outcome = d.done();
+    assert_eq!(error_code(&outcome), Some(5001));
+    assert!(!d.state.cashier_opened());
+}
+
+#[test]
+fn confirmation_is_bounded_by_the_overall_budget_excluding_cashier_time() {
+    let mut d = Driver::new(FlowConfig {
+        overall_deadline_ms: 10_000,
+        ..FlowConfig::default()
+    });
+    d.send(Event::Started);
+    d.advance(8_000);
+    let order_str = order_str_at(d.now, "101831234");
+    d.send(Event::TicketFetched {
+        body: ticket_body(&order_str),
+    });
+    // Ten minutes in the cashier do not count; 2 s of budget remain for confirmation.
+    d.advance(600_000);
+    d.send(Event::CashierReturned);
+    let Action::Wait { wait_ms } = d.send(Event::StatusFetched {
+        body: status_body("PENDING", "PENDING"),
+    }) else {
+        panic!()
+    };
+    assert_eq!(wait_ms, 500);
+    let mut total = wait_ms;
+    d.advance(wait_ms);
+    d.send(Event::TimerFired);
+    loop {
+        match d.send(Event::StatusFetched {
+            body: status_body("PENDING", "PENDING"),
+        }) {
+            Action::Wait { wait_ms } => {
+                total += wait_ms;
+                d.advance(wait_ms);
+                d.send(Event::TimerFired);
+            }
+            Action::Done { .. } => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(total, 2_000);
+    assert_eq!(error_code(&d.done()), Some(3004));
+}
+
+#[test]
+fn out_of_phase_events_are_refused_and_change_nothing() {
+    let d = Driver::to_cashier();
+    for event in [
+        Event::Started,
+        Event::TimerFired,
+        Event::StatusFetched { body: "{}".into() },
+        Event::TicketFetched { body: "{}".into() },
+    ] {
+        let err = step(&d.state, d.now, &event).unwrap_err();
+        assert_eq!(err.code().as_u32(), 1001, "{event:?}");
+        assert!(err.to_string().contains(event.kind()));
+    }
+    let fresh = FlowState::new(FlowConfig::default()).unwrap();
+    assert!(step(&fresh, T0, &Event::CashierReturned).is_err());
+}
+
+#[test]
+fn done_repeats_itself() {
+    let mut d = Driver::new(FlowConfig::default());
+    d.send(Event::Started);
+    d.send(Event::TicketFailed {
+        http_status: None,
+        message: "x".into(),
+    });
+    let first = d.done();
+    for event in [Event::Started, Event::TimerFired, Event::CashierReturned] {
+        let (state, action) = step(&d.state, d.now + 1_000, &event).unwrap();
+        assert_eq!(
+            action,
+            Action::Done {
+                outcome: first.clone()
+            }
+        );
+        assert_eq!(state, d.state);
+    }
+}
+
+#[test]
+fn a_clock_that_goes_back_is_read_as_standing_still() {
+    let mut d = Driver::to_cashier();
+    d.now -= 100_000;
+    d.send(Event::CashierReturned);
+    d.send(Event::StatusFetched {
+        body: status_body("PAID", "SIGNED"),
+    });
+    assert_eq!(d.done().elapsed_ms, 300);
+}
+
+#[test]
+fn foreign_state_strings_are_1003() {
+    let good = FlowState::new(FlowConfig::default())
+        .unwrap()
+        .encode()
+        .unwrap();
+    let bad_version = good.replacen("\"v\":1", "\"v\":2", 1);
+    let bad_config = good.replacen("\"backoffFactor\":2.0", "\"backoffFactor\":0.0", 1);
+    assert_ne!(bad_config, good);
+    for text in [
+        String::new(),
+        "{}".to_string(),
+        "null".to_string(),
+        bad_version,
+        bad_config,
+        good.replacen('{', "{\"extra\":1,", 1),
+        "x".repeat(70_000),
+    ] {
+        let err = FlowState::decode(&text).unwrap_err();
+        assert_eq!(err.code().as_u32(), 1003, "{text:.80}");
+    }
+}
+
+#[test]
+fn messages_from_the_caller_are_clipped() {
+    let mut d = Driver::new(FlowConfig::default());
+    d.send(Event::Started);
+    d.send(Event::TicketFailed {
+        http_status: Some(502),
+        message: "x".repeat(10_000),
+    });
+    let message = d.done().error.unwrap().to_string();
+    assert!(message.len() < 400, "{}", message.len());
+}
