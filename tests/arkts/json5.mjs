@@ -1,6 +1,7 @@
 // Every *.json5 of the DevEco project parses, and has the fields DevEco needs to build the app,
 // the HAR and its tests: module types, abilities and pages that exist, resource references that
-// resolve, the INTERNET permission, the HAR's main file and its native types package.
+// resolve, the INTERNET permission, the HAR's main file and its native types package. Also: the
+// HAR README's error tables list exactly the HAR's error codes.
 import JSON5 from 'json5';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -147,6 +148,21 @@ function hvigorfile(dir, task) {
   if (pkg?.dependencies?.paysign !== 'file:../paysign') problem(join(root, 'entry/oh-package.json5'), 'dependencies must map paysign to file:../paysign');
   need(join(root, 'entry/build-profile.json5'), at('entry/build-profile.json5'), 'apiType', (v) => v === 'stageMode', 'must be stageMode');
   hvigorfile('entry', 'hapTasks');
+}
+
+// The HAR README's error tables (zh and en) list exactly the PaysignErrorCode constants, which the
+// hypium suite ErrorTable checks against the native library's table.
+{
+  const enumText = readFileSync(join(root, 'paysign/src/main/ets/Types.ets'), 'utf8');
+  const body = /export enum PaysignErrorCode \{([^}]*)\}/.exec(enumText)?.[1] ?? '';
+  const codes = [...body.matchAll(/= (\d+)/g)].map((m) => m[1]).join(',');
+  const readme = readFileSync(join(root, 'paysign/README.md'), 'utf8');
+  const halves = readme.split('## English');
+  for (const [i, half] of halves.entries()) {
+    const listed = [...half.matchAll(/^\| (\d{4}) \|/gm)].map((m) => m[1]).join(',');
+    if (listed !== codes) problems.push(`paysign/README.md: error table ${i === 0 ? 'zh' : 'en'} lists ${listed || 'nothing'}, PaysignErrorCode has ${codes}`);
+  }
+  if (halves.length !== 2) problems.push('paysign/README.md: needs a Chinese part and an "## English" part');
 }
 
 for (const p of problems) console.log(p);

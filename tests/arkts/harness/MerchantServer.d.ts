@@ -15,9 +15,13 @@ export declare class ScriptedMerchantServer {
   answerStatus(answers: ScriptedAnswer[]): void;
   ticketRequestCount(): number;
   statusRequestCount(): number;
-  lastRequestPath(): string;
-  lastRequestBody(): string;
-  lastRequestHeader(name: string): string;
+  /** All requests so far, in arrival order; index 0 is the first. */
+  requestCount(): number;
+  requestMethod(index: number): string;
+  requestPath(index: number): string;
+  requestBody(index: number): string;
+  /** A request header by case-insensitive name, '' when absent. */
+  requestHeader(index: number, name: string): string;
   close(): Promise<void>;
 }
 

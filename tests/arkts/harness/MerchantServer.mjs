@@ -29,17 +29,24 @@ class ScriptedMerchantServer {
     return this.requests.filter((r) => r.method === 'GET').length;
   }
 
-  lastRequestPath() {
-    return this.requests.length > 0 ? this.requests[this.requests.length - 1].path : '';
+  requestCount() {
+    return this.requests.length;
   }
 
-  lastRequestBody() {
-    return this.requests.length > 0 ? this.requests[this.requests.length - 1].body : '';
+  requestMethod(index) {
+    return this.requests[index]?.method ?? '';
   }
 
-  lastRequestHeader(name) {
-    if (this.requests.length === 0) return '';
-    const value = this.requests[this.requests.length - 1].headers[name.toLowerCase()];
+  requestPath(index) {
+    return this.requests[index]?.path ?? '';
+  }
+
+  requestBody(index) {
+    return this.requests[index]?.body ?? '';
+  }
+
+  requestHeader(index, name) {
+    const value = this.requests[index]?.headers[name.toLowerCase()];
     return value === undefined ? '' : String(value);
   }
 
