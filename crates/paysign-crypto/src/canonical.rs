@@ -23,6 +23,9 @@ pub enum CanonicalError {
     /// One object holds the same key twice, so its meaning is ambiguous.
     #[error("the key {0:?} appears more than once in one JSON object")]
     DuplicateKey(String),
+    /// Objects and arrays nest deeper than `rules::MAX_NESTING` (no payment message comes close).
+    #[error("the body nests objects and arrays deeper than {0} levels")]
+    TooDeep(usize),
 }
 
 /// The canonical string of a JSON body: top-level `sign` dropped, keys in ASCII order,
@@ -72,7 +75,7 @@ impl<'a> Body<'a> {
 
     pub(crate) fn canonical(&self) -> Result<String, CanonicalError> {
         let mut out = String::with_capacity(256);
-        render_object(&self.members, true, &mut out)?;
+        render_object(&self.members, 0, &mut out)?;
         Ok(out)
     }
 
@@ -182,9 +185,13 @@ impl<'de> Deserialize<'de> for Members<'de> {
 /// Appends `k=v&k=v...` for one object's members, sorted by key bytes (ASCII order).
 fn render_object(
     members: &[(String, &RawValue)],
-    top_level: bool,
+    depth: usize,
     out: &mut String,
 ) -> Result<(), CanonicalError> {
+    if depth > rules::MAX_NESTING {
+        return Err(CanonicalError::TooDeep(rules::MAX_NESTING));
+    }
+    let top_level = depth == 0;
     let mut sorted: Vec<&(String, &RawValue)> = members.iter().collect();
     sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     if rules::REJECT_DUPLICATE_KEYS {
@@ -206,12 +213,12 @@ fn render_object(
         match node {
             Node::Null => continue,
             Node::Object(inner) => {
-                render_object(&inner, false, &mut value)?;
+                render_object(&inner, depth + 1, &mut value)?;
                 if value.is_empty() && !rules::NESTED_OBJECT_KEEPS_EMPTY {
                     continue;
                 }
             }
-            other => render_value(other, &mut value)?,
+            other => render_value(other, depth + 1, &mut value)?,
         }
         if !first {
             out.push(rules::PAIR_SEPARATOR);
@@ -225,19 +232,22 @@ fn render_object(
 }
 
 /// Appends one value: scalars as written, objects recursively, arrays joined by `,`.
-fn render_value(node: Node<'_>, out: &mut String) -> Result<(), CanonicalError> {
+fn render_value(node: Node<'_>, depth: usize, out: &mut String) -> Result<(), CanonicalError> {
+    if depth > rules::MAX_NESTING {
+        return Err(CanonicalError::TooDeep(rules::MAX_NESTING));
+    }
     match node {
         Node::Null => out.push_str(rules::NULL_LIST_ELEMENT),
         Node::Bool(b) => out.push_str(if b { "true" } else { "false" }),
         Node::Number(text) => out.push_str(text),
         Node::String(s) => out.push_str(&s),
-        Node::Object(members) => render_object(&members, false, out)?,
+        Node::Object(members) => render_object(&members, depth, out)?,
         Node::Array(items) => {
             for (i, item) in items.into_iter().enumerate() {
                 if i > 0 {
                     out.push(rules::LIST_SEPARATOR);
                 }
-                render_value(Node::classify(item)?, out)?;
+                render_value(Node::classify(item)?, depth + 1, out)?;
             }
         }
     }

@@ -470,7 +470,9 @@ fn decode_key_text(text: &str) -> Result<KeyBytes, KeyError> {
         return Err(KeyError::Empty);
     }
     if text.contains("-----BEGIN ") {
-        return decode_pem(text);
+        // PEM pasted from a JSON string or an env file often carries literal `\n` escapes.
+        let unescaped = Zeroizing::new(text.replace("\\n", "\n"));
+        return decode_pem(&unescaped);
     }
     let compact: Zeroizing<String> =
         Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
@@ -505,14 +507,26 @@ fn decode_pem(text: &str) -> Result<KeyBytes, KeyError> {
         let end = block
             .find(&end_marker)
             .ok_or_else(|| KeyError::InvalidPem(format!("no END line for {label:?}")))?;
-        let pem_block = block.get(..end + end_marker.len()).unwrap_or_default();
         rest = block.get(end + end_marker.len()..).unwrap_or_default();
         first_label.get_or_insert_with(|| label.to_owned());
         if label == "EC PARAMETERS" {
             continue;
         }
-        let (label, der) = sm2::pkcs8::der::pem::decode_vec(pem_block.as_bytes())
-            .map_err(|e| KeyError::InvalidPem(e.to_string()))?;
+        // Lenient about line width (Java and Python tools wrap at 76 or not at all), strict
+        // about the Base64 itself.
+        let body = block.get(11 + label_end + 5..end).unwrap_or_default();
+        let base64_text: Zeroizing<String> = Zeroizing::new(
+            body.lines()
+                .filter(|line| !line.contains(':'))
+                .flat_map(|line| line.chars())
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect(),
+        );
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(base64_text.as_bytes())
+            .map_err(|_| {
+                KeyError::InvalidPem(format!("the {label:?} block is not valid Base64"))
+            })?;
         return Ok(KeyBytes::Pem {
             label: label.to_owned(),
             der: Zeroizing::new(der),

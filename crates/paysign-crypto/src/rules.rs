@@ -27,6 +27,10 @@ pub const NESTED_OBJECT_KEEPS_EMPTY: bool = true;
 /// by `,`; a `null` element renders as an empty element. An empty list renders as `key=`.
 pub const NULL_LIST_ELEMENT: &str = "";
 
+/// Deepest nesting of objects and arrays accepted in a signed body; deeper input is refused
+/// with a typed error instead of exhausting the stack. Payment messages nest two or three levels.
+pub const MAX_NESTING: usize = 32;
+
 /// [INFER] The same JSON key twice in one object is rejected: two parties could read different
 /// values from the same text, so nothing signed or verified may depend on which one wins.
 pub const REJECT_DUPLICATE_KEYS: bool = true;
