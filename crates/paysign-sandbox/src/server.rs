@@ -1,0 +1,220 @@
+//! Starting the sandbox: state, router (merchant API, bill downloads, operator API) and the
+//! loopback listener. Tests start it in-process on an ephemeral port; the binary does the same.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use paysign_crypto::PublicKey;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::events::{EventBus, SandboxEvent};
+use crate::faults::{Faults, FaultyListener};
+use crate::lifecycle::Lifecycle;
+use crate::merchants::{ConfigError, Merchant, SandboxConfig};
+use crate::signing::{Signer, SigningError};
+use crate::store::{self, Store, StoreError};
+use crate::{merchant_api, operator, rules};
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// Loopback address to bind; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// SQLite file; `None` keeps the state in memory.
+    pub db: Option<PathBuf>,
+    /// The sandbox's SM2 private key file; `None` generates one.
+    pub key: Option<PathBuf>,
+    /// Merchants to register at start.
+    pub config: SandboxConfig,
+    /// The base URL merchants reach the sandbox at, for bill download links (default: the bound
+    /// address).
+    pub public_url: Option<String>,
+    /// Allowed difference between PayMercAuth.time and the wall clock.
+    pub max_clock_skew_ms: i64,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: None,
+            key: None,
+            config: SandboxConfig::default(),
+            public_url: None,
+            max_clock_skew_ms: rules::DEFAULT_MAX_CLOCK_SKEW_MS,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the sandbox only listens on loopback addresses (127.0.0.1 or ::1), not {0}")]
+    NotLoopback(SocketAddr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Signing(#[from] SigningError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("merchant {merc_no}: {message}")]
+    Merchant { merc_no: String, message: String },
+}
+
+/// Everything the handlers share.
+pub struct AppState {
+    pub lifecycle: Lifecycle,
+    pub store: Arc<Store>,
+    pub clock: Arc<Clock>,
+    pub signer: Signer,
+    pub faults: Arc<Faults>,
+    pub bus: EventBus,
+    pub max_clock_skew_ms: i64,
+    pub public_url: String,
+}
+
+impl AppState {
+    /// Registers (or replaces) a merchant after checking it and its public key.
+    pub fn register_merchant(&self, merchant: &Merchant) -> Result<(), String> {
+        merchant.validate()?;
+        PublicKey::from_text(&merchant.public_key)
+            .map_err(|e| format!("merchant {}: publicKey: {e}", merchant.merc_no))?;
+        self.store
+            .read(|c| store::put_merchant(c, merchant))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A sandbox serving in the background.
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningSandbox {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The key merchants verify the sandbox's answers and notifications with.
+    pub fn public_key(&self) -> PublicKey {
+        self.state.signer.public_key()
+    }
+
+    /// Live events (see `events`).
+    pub fn subscribe(&self) -> broadcast::Receiver<SandboxEvent> {
+        self.state.bus.subscribe()
+    }
+
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Stops accepting, finishes in-flight requests, and waits for the server to end.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match (&mut self.task).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+
+    /// Serves until the server task ends (it never does on its own; for a binary that is
+    /// stopped by a signal).
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        let _keep_serving = self.shutdown.take();
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    merchant_api::routes()
+        .merge(operator::routes())
+        .with_state(state)
+}
+
+/// Binds, registers the configured merchants and serves in a background task.
+pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError> {
+    if !options.listen.ip().is_loopback() {
+        return Err(StartError::NotLoopback(options.listen));
+    }
+    let store = Arc::new(match &options.db {
+        Some(path) => Store::open(path)?,
+        None => Store::in_memory()?,
+    });
+    let signer = match &options.key {
+        Some(path) => Signer::from_file(path)?,
+        None => Signer::generate()?,
+    };
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: options.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: options.listen,
+        source,
+    })?;
+    let clock = Arc::new(Clock::new());
+    let bus = EventBus::new();
+    let faults = Arc::new(Faults::default());
+    let state = Arc::new(AppState {
+        lifecycle: Lifecycle::new(Arc::clone(&store), Arc::clone(&clock), bus.clone()),
+        store,
+        clock,
+        signer,
+        faults: Arc::clone(&faults),
+        bus,
+        max_clock_skew_ms: options.max_clock_skew_ms,
+        public_url: options
+            .public_url
+            .clone()
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{addr}")),
+    });
+    for m in &options.config.merchants {
+        state
+            .register_merchant(m)
+            .map_err(|message| StartError::Merchant {
+                merc_no: m.merc_no.clone(),
+                message,
+            })?;
+    }
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(Arc::clone(&state));
+    let task = tokio::spawn(async move {
+        axum::serve(FaultyListener::new(listener, faults), app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(RunningSandbox {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
+}
