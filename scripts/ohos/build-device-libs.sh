@@ -25,6 +25,11 @@ fi
 ndk=$(ohos_ndk_home)
 if ohos_is_standin; then ar=$(command -v llvm-ar); else ar="$ndk/native/llvm/bin/llvm-ar"; fi
 
+# std without the `backtrace` feature: its symbolizer (addr2line, gimli, miniz_oxide) was 60 % of the
+# library, and nobody reads a stderr backtrace on a phone. panic-unwind stays: #[napi(catch_unwind)]
+# needs it. optimize_for_size picks std's smaller algorithms. (Measured in `make har`'s size report.)
+std_features=${OHOS_BUILD_STD_FEATURES-panic-unwind,optimize_for_size}
+
 for target in "${targets[@]}"; do
   triple_env=$(tr 'a-z-' 'A-Z_' <<<"$target")
   triple_cc=${target//-/_}
@@ -42,7 +47,7 @@ for target in "${targets[@]}"; do
     "AR_${triple_cc}=$ar" \
     RUSTC_BOOTSTRAP=1 \
     cargo rustc -p paysign --lib --crate-type cdylib --release --locked --target "$target" \
-    -Zbuild-std=std,panic_abort \
+    -Zbuild-std=std,panic_abort -Zbuild-std-features="$std_features" \
     -- -C link-arg=-Wl,-soname,libpaysign.so -C "link-arg=-Wl,-Map=$map")
   out=$(ohos_cargo_lib "$target")
   mkdir -p "$OHOS_REPO_ROOT/paysign/libs/$abi"
