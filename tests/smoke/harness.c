@@ -195,8 +195,10 @@ static void test_panic(const char *expected_version) {
   put(in, "forcePanic", boolean(0));
   napi_value r = call("selfTest", 1, &in, &thrown);
   show("selfTest({forcePanic: false})", r ? r : thrown);
-  check(str_eq(get(r, "version"), expected_version) && fake_napi_string(get(r, "target")) != NULL,
-        "selfTest reports version and target");
+  const char *target = fake_napi_string(get(r, "target"));
+  check(str_eq(get(r, "version"), expected_version) && target && strstr(target, "ohos") != NULL,
+        "selfTest reports the version and an ohos target");
+  check(fake_napi_bool(get(r, "panicCaught")) == 1, "selfTest: a panic inside the library unwinds and is caught");
 
   napi_value forced = object();
   put(forced, "forcePanic", boolean(1));
