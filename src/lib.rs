@@ -1,9 +1,149 @@
-//! libpaysign: the N-API surface of paysign. Converts JS values and forwards to `paysign-core`.
+//! libpaysign: the N-API surface of paysign. Converts JS values and forwards to `paysign-core`;
+//! nothing else. Every export takes plain objects (one options object, no optional positional
+//! parameters), runs inside a panic guard, and throws typed paysign errors
+//! (docs/native-api.md).
+
+mod convert;
+mod guard;
+#[cfg(not(target_env = "ohos"))]
+mod host_register;
+mod log;
+mod throw;
+pub mod types;
 
 use napi_derive_ohos::napi;
+use napi_ohos::bindgen_prelude::Unknown;
+use napi_ohos::Env;
+use paysign_core::{order_str, redact, Action, ErrorCode, ErrorView, FlowState, PaysignError};
+
+use crate::log::Level;
+use crate::types::{FlowStep, JsPaysignError, OrderStrInfo, SelfTestResult};
 
 /// The library version, as built.
 #[napi(catch_unwind)]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Parses and validates an orderStr at `nowMs`; throws a PaysignError (2xxx) naming the field.
+#[napi(catch_unwind, ts_args_type = "input: ParseOrderStrInput")]
+pub fn parse_order_str(env: Env, input: Unknown) -> napi_ohos::Result<OrderStrInfo> {
+    guard::run(&env, "parseOrderStr", || {
+        let (text, now_ms, expected) = convert::parse_order_str_input(input)?;
+        let checked = order_str::validate(&text, now_ms, expected.as_deref())?;
+        Ok(convert::order_str_info(checked))
+    })
+}
+
+/// The paysign error for a Payment Kit `requestPayment` rejection.
+#[napi(catch_unwind, ts_args_type = "input: CashierErrorInput")]
+pub fn classify_cashier_error(env: Env, input: Unknown) -> napi_ohos::Result<JsPaysignError> {
+    guard::run(&env, "classifyCashierError", || {
+        let input = convert::ObjectArg::new(input, "input")?;
+        let code = convert::integer(
+            input.number("code")?,
+            "input.code",
+            -9_007_199_254_740_991.0,
+        )?;
+        let message = input.string("message")?;
+        let error = paysign_core::error::classify_cashier_error(code, &message);
+        Ok(convert::error_to_js(error.view()))
+    })
+}
+
+/// The table row of one error code; throws 1001 for a code that is not in the table.
+#[napi(catch_unwind, ts_args_type = "input: ErrorInfoInput")]
+pub fn error_info(env: Env, input: Unknown) -> napi_ohos::Result<JsPaysignError> {
+    guard::run(&env, "errorInfo", || {
+        let input = convert::ObjectArg::new(input, "input")?;
+        let number = input.number("code")?;
+        let code = convert::unsigned(number, "input.code")
+            .ok()
+            .and_then(|n| u32::try_from(n).ok())
+            .and_then(ErrorCode::from_u32)
+            .ok_or_else(|| PaysignError::InvalidInput {
+                reason: format!("input.code {number} is not a paysign error code"),
+            })?;
+        Ok(convert::error_to_js(ErrorView::of_code(code)))
+    })
+}
+
+/// A new flow: the opaque initial state.
+#[napi(catch_unwind, ts_args_type = "config: FlowConfig")]
+pub fn new_flow(env: Env, config: Unknown) -> napi_ohos::Result<String> {
+    guard::run(&env, "newFlow", || {
+        let config = convert::flow_config(config)?;
+        FlowState::new(config)?.encode()
+    })
+}
+
+/// One step of the flow: the next state and the action to perform.
+#[napi(catch_unwind, ts_args_type = "state: string, event: FlowEvent")]
+pub fn step_flow(env: Env, state: Unknown, event: Unknown) -> napi_ohos::Result<FlowStep> {
+    guard::run(&env, "stepFlow", || {
+        let state = FlowState::decode(&convert::string_arg(state, "state")?)?;
+        let (now_ms, event) = convert::flow_event(event)?;
+        let (next, action) = paysign_core::step(&state, now_ms, &event)?;
+        log::log(Level::Info, &describe_step(event.kind(), &action));
+        Ok(FlowStep {
+            state: next.encode()?,
+            action: convert::action_to_js(action),
+        })
+    })
+}
+
+/// Proves on a device that unwinding works: a panic inside the library is caught
+/// (`panicCaught`), and with `forcePanic` one inside the export comes back as error 5002.
+#[napi(catch_unwind, ts_args_type = "input: SelfTestInput")]
+pub fn self_test(env: Env, input: Unknown) -> napi_ohos::Result<SelfTestResult> {
+    guard::run(&env, "selfTest", || {
+        let force = convert::ObjectArg::new(input, "input")?.boolean("forcePanic")?;
+        if force {
+            deliberate_panic();
+        }
+        let panic_caught = std::panic::catch_unwind(deliberate_panic).is_err();
+        Ok(SelfTestResult {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            target: build_target(),
+            panic_caught,
+        })
+    })
+}
+
+/// The one deliberate panic in the library: selfTest proves unwinding with it.
+#[allow(clippy::panic)]
+fn deliberate_panic() {
+    panic!("paysign selfTest: deliberate panic");
+}
+
+fn build_target() -> String {
+    let env_suffix = if cfg!(target_env = "ohos") {
+        "-ohos"
+    } else {
+        ""
+    };
+    format!(
+        "{}-{}{}",
+        std::env::consts::ARCH,
+        std::env::consts::OS,
+        env_suffix
+    )
+}
+
+/// A log line for one step; the orderStr is shown redacted.
+fn describe_step(event: &str, action: &Action) -> String {
+    match action {
+        Action::OpenCashier { order_str } => format!(
+            "event {event} -> OPEN_CASHIER {}",
+            redact::order_str(order_str)
+        ),
+        Action::Done { outcome } => format!(
+            "event {event} -> DONE payment {} contract {} error {} after {} ms",
+            outcome.payment.as_str(),
+            outcome.contract.as_str(),
+            outcome.error.as_ref().map_or(0, |e| e.code().as_u32()),
+            outcome.elapsed_ms
+        ),
+        other => format!("event {event} -> {}", other.kind()),
+    }
 }

@@ -1,0 +1,349 @@
+//! Converting between JS values and paysign-core types. Inputs are read field by field from a
+//! plain object, so every wrong shape becomes error 1001 naming the field; numbers are checked to be
+//! finite integers in range before they become Rust integers.
+
+use napi_ohos::bindgen_prelude::{Object, Unknown};
+use napi_ohos::{JsValue, ValueType};
+use paysign_core::order_str::CheckedOrderStr;
+use paysign_core::{Action, ErrorView, Event, FlowConfig, PayAndSignOutcome, PaysignError};
+
+use crate::types::{
+    FlowAction, FlowEvent, JsFlowConfig, JsPaysignError, OrderStrInfo,
+    PayAndSignOutcome as JsOutcome,
+};
+
+/// Integers above this lose precision as JS numbers.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+fn invalid(reason: String) -> PaysignError {
+    PaysignError::InvalidInput { reason }
+}
+
+fn type_name(t: ValueType) -> &'static str {
+    match t {
+        ValueType::Undefined => "undefined",
+        ValueType::Null => "null",
+        ValueType::Boolean => "boolean",
+        ValueType::Number => "number",
+        ValueType::String => "string",
+        ValueType::Symbol => "symbol",
+        ValueType::Object => "object",
+        ValueType::Function => "function",
+        ValueType::External => "external",
+        ValueType::BigInt => "bigint",
+        _ => "unknown",
+    }
+}
+
+/// Reads the fields of one plain-object argument.
+pub(crate) struct ObjectArg<'env> {
+    object: Object<'env>,
+    name: &'static str,
+}
+
+impl<'env> ObjectArg<'env> {
+    /// The argument must be an object (not null, not a function).
+    pub(crate) fn new(arg: Unknown<'env>, name: &'static str) -> Result<Self, PaysignError> {
+        let t = arg
+            .get_type()
+            .map_err(|e| invalid(format!("{name}: {e}")))?;
+        if t != ValueType::Object {
+            return Err(invalid(format!(
+                "{name} must be an object, found {}",
+                type_name(t)
+            )));
+        }
+        let value = arg.value();
+        Ok(ObjectArg {
+            object: Object::from_raw(value.env, value.value),
+            name,
+        })
+    }
+
+    /// The type of a field; `None` when it is undefined or null.
+    fn field_type(&self, field: &str) -> Result<Option<ValueType>, PaysignError> {
+        let value = self
+            .object
+            .get::<Unknown>(field)
+            .map_err(|e| invalid(format!("{}.{field}: {e}", self.name)))?;
+        let Some(value) = value else { return Ok(None) };
+        match value
+            .get_type()
+            .map_err(|e| invalid(format!("{}.{field}: {e}", self.name)))?
+        {
+            ValueType::Undefined | ValueType::Null => Ok(None),
+            t => Ok(Some(t)),
+        }
+    }
+
+    fn expect(&self, field: &str, want: ValueType) -> Result<bool, PaysignError> {
+        match self.field_type(field)? {
+            None => Ok(false),
+            Some(t) if t == want => Ok(true),
+            Some(t) => Err(invalid(format!(
+                "{}.{field} must be a {}, found {}",
+                self.name,
+                type_name(want),
+                type_name(t)
+            ))),
+        }
+    }
+
+    fn get<V: napi_ohos::bindgen_prelude::FromNapiValue>(
+        &self,
+        field: &str,
+    ) -> Result<Option<V>, PaysignError> {
+        self.object
+            .get::<V>(field)
+            .map_err(|e| invalid(format!("{}.{field}: {e}", self.name)))
+    }
+
+    fn missing(&self, field: &str) -> PaysignError {
+        invalid(format!("{}.{field} is required", self.name))
+    }
+
+    pub(crate) fn opt_string(&self, field: &str) -> Result<Option<String>, PaysignError> {
+        if self.expect(field, ValueType::String)? {
+            self.get::<String>(field)
+        } else {
+            Ok(None)
+        }
+    }
+
+    pub(crate) fn string(&self, field: &str) -> Result<String, PaysignError> {
+        self.opt_string(field)?.ok_or_else(|| self.missing(field))
+    }
+
+    pub(crate) fn opt_number(&self, field: &str) -> Result<Option<f64>, PaysignError> {
+        if self.expect(field, ValueType::Number)? {
+            self.get::<f64>(field)
+        } else {
+            Ok(None)
+        }
+    }
+
+    pub(crate) fn number(&self, field: &str) -> Result<f64, PaysignError> {
+        self.opt_number(field)?.ok_or_else(|| self.missing(field))
+    }
+
+    pub(crate) fn boolean(&self, field: &str) -> Result<bool, PaysignError> {
+        if self.expect(field, ValueType::Boolean)? {
+            self.get::<bool>(field)?.ok_or_else(|| self.missing(field))
+        } else {
+            Err(self.missing(field))
+        }
+    }
+}
+
+/// A string argument (the flow state).
+pub(crate) fn string_arg(arg: Unknown, name: &str) -> Result<String, PaysignError> {
+    let t = arg
+        .get_type()
+        .map_err(|e| invalid(format!("{name}: {e}")))?;
+    if t != ValueType::String {
+        return Err(invalid(format!(
+            "{name} must be a string, found {}",
+            type_name(t)
+        )));
+    }
+    let text = arg
+        .coerce_to_string()
+        .and_then(|s| s.into_utf8())
+        .and_then(|s| s.into_owned())
+        .map_err(|e| invalid(format!("{name}: {e}")))?;
+    Ok(text)
+}
+
+/// A JS number that must be a whole number in `min..=MAX_SAFE_INTEGER`.
+pub(crate) fn integer(value: f64, name: &str, min: f64) -> Result<i64, PaysignError> {
+    if !value.is_finite() || value.fract() != 0.0 || value < min || value > MAX_SAFE_INTEGER {
+        return Err(invalid(format!(
+            "{name} must be a whole number between {min} and {MAX_SAFE_INTEGER}, got {value}"
+        )));
+    }
+    // In range: |value| <= 2^53 fits i64 exactly.
+    Ok(value as i64)
+}
+
+/// A JS number that must be a non-negative whole number (times, durations).
+pub(crate) fn unsigned(value: f64, name: &str) -> Result<u64, PaysignError> {
+    let n = integer(value, name, 0.0)?;
+    u64::try_from(n).map_err(|_| invalid(format!("{name} must not be negative")))
+}
+
+pub(crate) fn parse_order_str_input(
+    arg: Unknown,
+) -> Result<(String, u64, Option<String>), PaysignError> {
+    let input = ObjectArg::new(arg, "input")?;
+    let order_str = input.string("orderStr")?;
+    let now_ms = unsigned(input.number("nowMs")?, "input.nowMs")?;
+    let expected = input.opt_string("expectedAppId")?;
+    Ok((order_str, now_ms, expected))
+}
+
+pub(crate) fn order_str_info(checked: CheckedOrderStr) -> OrderStrInfo {
+    let order = checked.order;
+    OrderStrInfo {
+        merc_no: order.merc_no,
+        prepay_id: order.prepay_id,
+        timestamp: order.timestamp,
+        noncestr: order.noncestr,
+        auth_id: order.auth_id,
+        app_id: order.app_id,
+        sandbox: checked.sandbox,
+        age_ms: checked.age_ms as f64,
+    }
+}
+
+pub(crate) fn error_to_js(view: ErrorView) -> JsPaysignError {
+    JsPaysignError {
+        code: view.code,
+        kind: view.kind.as_str().to_string(),
+        retryable: view.retryable,
+        unknown_outcome: view.unknown_outcome,
+        message: view.message,
+        user_message_zh: view.user_message_zh,
+        user_message_en: view.user_message_en,
+        payment_kit_code: view.payment_kit_code,
+        field: view.field,
+    }
+}
+
+pub(crate) fn flow_config(arg: Unknown) -> Result<FlowConfig, PaysignError> {
+    let input = ObjectArg::new(arg, "config")?;
+    let read = JsFlowConfig {
+        overall_deadline_ms: input.opt_number("overallDeadlineMs")?,
+        confirm_deadline_ms: input.opt_number("confirmDeadlineMs")?,
+        backoff_initial_ms: input.opt_number("backoffInitialMs")?,
+        backoff_cap_ms: input.opt_number("backoffCapMs")?,
+        backoff_factor: input.opt_number("backoffFactor")?,
+        expected_app_id: input.opt_string("expectedAppId")?,
+    };
+    let defaults = FlowConfig::default();
+    let ms = |value: Option<f64>, name: &str, default: u64| match value {
+        Some(v) => unsigned(v, &format!("config.{name}")),
+        None => Ok(default),
+    };
+    let config = FlowConfig {
+        overall_deadline_ms: ms(
+            read.overall_deadline_ms,
+            "overallDeadlineMs",
+            defaults.overall_deadline_ms,
+        )?,
+        confirm_deadline_ms: ms(
+            read.confirm_deadline_ms,
+            "confirmDeadlineMs",
+            defaults.confirm_deadline_ms,
+        )?,
+        backoff_initial_ms: ms(
+            read.backoff_initial_ms,
+            "backoffInitialMs",
+            defaults.backoff_initial_ms,
+        )?,
+        backoff_cap_ms: ms(read.backoff_cap_ms, "backoffCapMs", defaults.backoff_cap_ms)?,
+        backoff_factor: read.backoff_factor.unwrap_or(defaults.backoff_factor),
+        expected_app_id: read.expected_app_id,
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+pub(crate) fn flow_event(arg: Unknown) -> Result<(u64, Event), PaysignError> {
+    let input = ObjectArg::new(arg, "event")?;
+    let event = FlowEvent {
+        kind: input.string("kind")?,
+        now_ms: input.number("nowMs")?,
+        body: input.opt_string("body")?,
+        error_code: input.opt_number("errorCode")?,
+        error_message: input.opt_string("errorMessage")?,
+        http_status: input.opt_number("httpStatus")?,
+    };
+    let now_ms = unsigned(event.now_ms, "event.nowMs")?;
+    let body = |kind: &str| {
+        event
+            .body
+            .clone()
+            .ok_or_else(|| invalid(format!("event.body is required for {kind}")))
+    };
+    let message = event.error_message.clone().unwrap_or_default();
+    let http_status = match event.http_status {
+        Some(v) => {
+            let status = integer(v, "event.httpStatus", 100.0)?;
+            Some(
+                u16::try_from(status)
+                    .ok()
+                    .filter(|s| *s <= 599)
+                    .ok_or_else(|| {
+                        invalid(format!("event.httpStatus must be 100..=599, got {v}"))
+                    })?,
+            )
+        }
+        None => None,
+    };
+    let parsed = match event.kind.as_str() {
+        "STARTED" => Event::Started,
+        "TICKET_FETCHED" => Event::TicketFetched {
+            body: body("TICKET_FETCHED")?,
+        },
+        "TICKET_FAILED" => Event::TicketFailed {
+            http_status,
+            message,
+        },
+        "CASHIER_RETURNED" => Event::CashierReturned,
+        "CASHIER_FAILED" => Event::CashierFailed {
+            code: integer(
+                event.error_code.ok_or_else(|| {
+                    invalid("event.errorCode is required for CASHIER_FAILED".into())
+                })?,
+                "event.errorCode",
+                -MAX_SAFE_INTEGER,
+            )?,
+            message,
+        },
+        "STATUS_FETCHED" => Event::StatusFetched {
+            body: body("STATUS_FETCHED")?,
+        },
+        "STATUS_FAILED" => Event::StatusFailed {
+            http_status,
+            message,
+        },
+        "TIMER_FIRED" => Event::TimerFired,
+        other => {
+            let shown: String = other.chars().take(32).collect();
+            return Err(invalid(format!(
+                "event.kind {shown:?} is not an event kind"
+            )));
+        }
+    };
+    Ok((now_ms, parsed))
+}
+
+pub(crate) fn outcome_to_js(outcome: PayAndSignOutcome) -> JsOutcome {
+    JsOutcome {
+        payment: outcome.payment.as_str().to_string(),
+        contract: outcome.contract.as_str().to_string(),
+        merc_order_no: outcome.merc_order_no,
+        merc_contract_code: outcome.merc_contract_code,
+        contract_id: outcome.contract_id,
+        elapsed_ms: outcome.elapsed_ms as f64,
+        error: outcome.error.map(|e| error_to_js(e.view())),
+    }
+}
+
+pub(crate) fn action_to_js(action: Action) -> FlowAction {
+    let mut js = FlowAction {
+        kind: action.kind().to_string(),
+        order_str: None,
+        merc_order_no: None,
+        wait_ms: None,
+        outcome: None,
+    };
+    match action {
+        Action::FetchTicket => {}
+        Action::OpenCashier { order_str } => js.order_str = Some(order_str),
+        Action::QueryStatus { merc_order_no } => js.merc_order_no = Some(merc_order_no),
+        Action::Wait { wait_ms } => js.wait_ms = Some(wait_ms as f64),
+        Action::Done { outcome } => js.outcome = Some(outcome_to_js(outcome)),
+    }
+    js
+}
