@@ -477,7 +477,7 @@ fn decode_key_text(text: &str) -> Result<KeyBytes, KeyError> {
     let compact: Zeroizing<String> =
         Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
     let compact_hex = compact.strip_prefix("0x").unwrap_or(&compact);
-    if compact_hex.len() % 2 == 0 && compact_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if compact_hex.len().is_multiple_of(2) && compact_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         let der = hex::decode(compact_hex).map_err(|_| KeyError::UnrecognizedEncoding)?;
         return Ok(KeyBytes::Der {
             der: Zeroizing::new(der),

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs the paysign-crypto criterion benchmarks and `openssl speed sm2` in the same run, on the
+# same machine, and prints the figures and our SM2 verify/s divided by OpenSSL's (goal >= 1.25).
+# Usage: crates/paysign-crypto/scripts/bench-vs-openssl.sh   (from anywhere; ~3-5 minutes)
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+command -v openssl >/dev/null || { echo "bench-vs-openssl: openssl not found (run scripts/setup.sh)" >&2; exit 2; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# The bench profile inherits the size-tuned release profile of the device library; measure the
+# crypto at full speed instead (environment override: nothing in Cargo.toml changes).
+export CARGO_PROFILE_BENCH_OPT_LEVEL=3
+export CARGO_PROFILE_BENCH_LTO=thin
+export CARGO_PROFILE_BENCH_CODEGEN_UNITS=16
+
+echo "== paysign-crypto (criterion, opt-level 3)"
+cargo bench -p paysign-crypto --bench crypto -- --output-format bencher --warm-up-time 1 --measurement-time 4 \
+  | tee "$out/ours.txt" | grep '^test '
+
+echo "== openssl speed sm2 ($(openssl version))"
+openssl speed -mr -seconds 4 sm2 2>/dev/null >"$out/openssl.txt"
+# Machine-readable line: +F7:<n>:256:CurveSM2:<sign/s>:<verify/s>
+openssl_line=$(grep -E '^\+F[0-9]+:.*SM2' "$out/openssl.txt" | tail -1)
+[ -n "$openssl_line" ] || { echo "bench-vs-openssl: no SM2 line in openssl speed output" >&2; exit 1; }
+ossl_sign=$(cut -d: -f5 <<<"$openssl_line")
+ossl_verify=$(cut -d: -f6 <<<"$openssl_line")
+
+ns_per_iter() { # bencher format: "test NAME ... bench:   123,456 ns/iter (+/- 789)"
+  awk -v name="$1" '$2 == name { gsub(",", "", $5); print $5 }' "$out/ours.txt"
+}
+ours_sign_ns=$(ns_per_iter sm2_sign)
+ours_verify_ns=$(ns_per_iter sm2_verify)
+rsa_sign_ns=$(ns_per_iter rsa3072_pss_sign)
+canon_ns=$(ns_per_iter canonical_callback)
+[ -n "$ours_verify_ns" ] && [ -n "$ours_sign_ns" ] || { echo "bench-vs-openssl: benchmark figures missing" >&2; exit 1; }
+
+awk -v os="$ossl_sign" -v ov="$ossl_verify" -v s="$ours_sign_ns" -v v="$ours_verify_ns" \
+    -v r="$rsa_sign_ns" -v c="$canon_ns" 'BEGIN {
+  printf "\n%-28s %12s %12s\n", "", "paysign", "openssl"
+  printf "%-28s %12.0f %12.0f\n", "SM2 sign/s", 1e9 / s, os
+  printf "%-28s %12.0f %12.0f\n", "SM2 verify/s", 1e9 / v, ov
+  printf "%-28s %12.0f\n", "RSA-3072-PSS sign/s", 1e9 / r
+  printf "%-28s %12.2f\n", "canonical callback (us)", c / 1000
+  printf "\nverify ratio (ours / openssl): %.2fx   (goal >= 1.25x)\n", (1e9 / v) / ov
+  printf "sign ratio   (ours / openssl): %.2fx\n", (1e9 / s) / os
+}'
