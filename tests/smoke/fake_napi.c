@@ -175,6 +175,8 @@ void fake_napi_unimplemented(const char *name) {
 
 static void print_string(const char *s, size_t len, size_t max) {
   putchar('"');
+  if (len > max)
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--; /* cut on a UTF-8 boundary */
   for (size_t i = 0; i < len && i < max; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c == '"' || c == '\\') printf("\\%c", c);
@@ -402,6 +404,55 @@ napi_status napi_get_value_external(napi_env env, napi_value value, void **resul
   if (value->type != napi_external) return fail(napi_invalid_arg);
   *result = value->external;
   return napi_ok;
+}
+
+/* JS ToString, ToNumber and ToBoolean for the primitive values the smoke test passes. */
+napi_status napi_coerce_to_string(napi_env env, napi_value value, napi_value *result) {
+  CHECK_ARG(env && value && result);
+  char buf[64];
+  switch (value->type) {
+    case napi_string: *result = value; return napi_ok;
+    case napi_undefined: *result = new_string("undefined", NAPI_AUTO_LENGTH); return napi_ok;
+    case napi_null: *result = new_string("null", NAPI_AUTO_LENGTH); return napi_ok;
+    case napi_boolean: *result = new_string(value->boolean ? "true" : "false", NAPI_AUTO_LENGTH); return napi_ok;
+    case napi_number:
+      if (isnan(value->number)) snprintf(buf, sizeof buf, "NaN");
+      else if (isinf(value->number)) snprintf(buf, sizeof buf, value->number > 0 ? "Infinity" : "-Infinity");
+      else if (value->number == (double)(int64_t)value->number) snprintf(buf, sizeof buf, "%lld", (long long)value->number);
+      else snprintf(buf, sizeof buf, "%.17g", value->number);
+      *result = new_string(buf, NAPI_AUTO_LENGTH);
+      return napi_ok;
+    case napi_object: *result = new_string(value->is_array ? "" : "[object Object]", NAPI_AUTO_LENGTH); return napi_ok;
+    default: return fail(napi_string_expected);
+  }
+}
+
+napi_status napi_coerce_to_number(napi_env env, napi_value value, napi_value *result) {
+  CHECK_ARG(env && value && result);
+  switch (value->type) {
+    case napi_number: *result = value; return napi_ok;
+    case napi_boolean: return make_number(env, value->boolean ? 1 : 0, result);
+    case napi_null: return make_number(env, 0, result);
+    case napi_string: {
+      char *end = NULL;
+      double d = strtod(value->str, &end);
+      return make_number(env, value->len == 0 ? 0 : (end && *end == '\0' ? d : NAN), result);
+    }
+    default: return make_number(env, NAN, result);
+  }
+}
+
+napi_status napi_coerce_to_bool(napi_env env, napi_value value, napi_value *result) {
+  CHECK_ARG(env && value && result);
+  bool b;
+  switch (value->type) {
+    case napi_undefined: case napi_null: b = false; break;
+    case napi_boolean: b = value->boolean; break;
+    case napi_number: b = value->number != 0 && !isnan(value->number); break;
+    case napi_string: b = value->len != 0; break;
+    default: b = true; break;
+  }
+  return napi_get_boolean(env, b, result);
 }
 
 /* ---- objects, properties, arrays ---- */

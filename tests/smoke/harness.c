@@ -216,6 +216,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s LIBPAYSIGN_SO EXPECTED_VERSION\n", argv[0]);
     return 2;
   }
+  setvbuf(stdout, NULL, _IONBF, 0); /* keep the report in order with the library's stderr logs */
   env = fake_napi_env();
   void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   check(lib != NULL, "dlopen resolves every import against the fake runtime and libc");
