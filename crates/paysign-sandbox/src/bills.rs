@@ -1,43 +1,17 @@
 //! Bills generated from the sandbox's own orders and refunds: a zip holding one CSV in Huawei's
-//! trade-bill column layout (spec §4.8), amounts in yuan with two decimals, and the one-time,
-//! header-checked download link the downloadInfo answer points at (standing in for OBS).
+//! column layout (spec §4.8; paysign-pas's column constants, so both sides agree), amounts in
+//! yuan with two decimals. The download link itself is served by `merchant_api`.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use chrono::NaiveDate;
+use paysign_pas::bill::{settle_columns, trade_columns};
 use rusqlite::Connection;
 
 use crate::clock;
 use crate::merchants::{Merchant, MerchantModel};
 use crate::store::{self, OrderStatus, RefundStatus, StoreError};
-
-/// The trade-bill columns, in Huawei's order (spec §4.8).
-pub const COLUMNS: [&str; 24] = [
-    "商户名称",
-    "商户号",
-    "交易创建时间",
-    "交易完成时间",
-    "系统交易订单号",
-    "商户订单号",
-    "交易状态",
-    "交易类型",
-    "产品实例编号",
-    "产品名称",
-    "银行名称",
-    "卡类型",
-    "交易币种",
-    "交易金额(元)",
-    "订单金额(元)",
-    "优惠金额(元)",
-    "手续费金额(元)",
-    "合作方商户号",
-    "合作方商户名称",
-    "原系统交易订单号",
-    "原商户订单号",
-    "商户预留信息",
-    "AppID",
-    "用户标识",
-];
 
 /// Trade bill (对账单) or settle bill (结算账单).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,67 +55,91 @@ fn on_day(ms: Option<i64>, day: NaiveDate) -> bool {
     ms.and_then(clock::beijing_day) == Some(day)
 }
 
-/// The bill's rows: payments that succeeded on `day` (收单) and refunds that succeeded on it
+/// One bill line, by column name (paysign-pas's column constants).
+pub type Line = BTreeMap<&'static str, String>;
+
+/// The bill's lines: payments that succeeded on `day` (收单) and refunds that succeeded on it
 /// (退款), Beijing time, optionally narrowed to one sub-merchant of a service provider.
-pub fn rows(
+pub fn lines(
     c: &Connection,
     merchant: &Merchant,
+    kind: BillKind,
     day: NaiveDate,
     sub_merc_no: Option<&str>,
-) -> Result<Vec<Vec<String>>, BillError> {
+) -> Result<Vec<Line>, BillError> {
+    use trade_columns as t;
     let orders = store::orders(c, Some(&merchant.merc_no))?;
     let in_scope =
         |o: &store::Order| sub_merc_no.is_none() || o.sub_merc_no.as_deref() == sub_merc_no;
     let sp = merchant.model == MerchantModel::Sp;
-    let party = |o: &store::Order| -> (String, String, String, String) {
-        // (商户名称, 商户号, 合作方商户号, 合作方商户名称): for a service provider the row's
-        // merchant is the sub-merchant and the partner is the provider itself.
+    // Columns shared by payment and refund lines of an order.
+    let base = |o: &store::Order| -> Line {
+        let mut line = Line::new();
+        // For a service provider the line's merchant is the sub-merchant and the partner is
+        // the provider itself.
         if sp {
             let sub = o.sub_merc_no.clone().unwrap_or_default();
             let name = merchant
                 .sub_merchant(&sub)
                 .map(|s| s.name.clone())
                 .unwrap_or_default();
-            (name, sub, merchant.merc_no.clone(), merchant.name.clone())
+            line.insert(t::MERCHANT_NAME, name);
+            line.insert(t::MERC_NO, sub);
+            line.insert(t::PARTNER_MERC_NO, merchant.merc_no.clone());
+            line.insert(t::PARTNER_MERC_NAME, merchant.name.clone());
         } else {
-            (
-                merchant.name.clone(),
-                merchant.merc_no.clone(),
-                String::new(),
-                String::new(),
-            )
+            line.insert(t::MERCHANT_NAME, merchant.name.clone());
+            line.insert(t::MERC_NO, merchant.merc_no.clone());
         }
+        line.insert(
+            t::PRODUCT_INSTANCE_NO,
+            format!("SBX-PAS-{}", o.channel.to_uppercase()),
+        );
+        line.insert(t::PRODUCT_NAME, "支付并签约".to_owned());
+        line.insert(t::BANK_NAME, "沙箱银行".to_owned());
+        line.insert(t::CARD_TYPE, "借记卡".to_owned());
+        line.insert(t::CURRENCY, o.currency.clone());
+        line.insert(t::ORDER_AMOUNT, yuan(o.total_amount));
+        line.insert(t::PROMOTION_AMOUNT, yuan(0));
+        line.insert(t::FEE_AMOUNT, yuan(0));
+        line.insert(t::APP_ID, o.app_id.clone().unwrap_or_default());
+        line
     };
+    let settle_day = day.format("%Y-%m-%d").to_string();
     let mut out = Vec::new();
+    let mut push = |mut line: Line, signed_amount: i64| {
+        match kind {
+            BillKind::Trade => {
+                line.insert(t::STATUS, "成功".to_owned());
+                line.insert(t::TRADE_AMOUNT, yuan(signed_amount.abs()));
+            }
+            BillKind::Settle => {
+                line.insert(
+                    settle_columns::SETTLE_NO,
+                    format!("SBXS{}{:04}", day.format("%Y%m%d"), out.len() + 1),
+                );
+                line.insert(settle_columns::SETTLE_DATE, settle_day.clone());
+                // Settled money is net: refunds are paid back out.
+                line.insert(settle_columns::SETTLE_AMOUNT, yuan(signed_amount));
+                line.insert(settle_columns::FEE_MODE, "按笔收取".to_owned());
+                line.insert(settle_columns::ALLOCATION_TYPE, "NO_ALLOCATION".to_owned());
+            }
+        }
+        out.push(line);
+    };
     for o in orders.iter().filter(|o| in_scope(o)) {
         if o.status == OrderStatus::TrxSuccess && on_day(o.finish_ms, day) {
-            let (name, no, partner_no, partner_name) = party(o);
-            out.push(vec![
-                name,
-                no,
-                clock::format_plain(o.created_ms),
+            let mut line = base(o);
+            line.insert(t::CREATED_AT, clock::format_plain(o.created_ms));
+            line.insert(
+                t::FINISHED_AT,
                 o.finish_ms.map(clock::format_plain).unwrap_or_default(),
-                o.sys_trans_order_no.clone(),
-                o.merc_order_no.clone(),
-                "成功".to_owned(),
-                "收单".to_owned(),
-                format!("SBX-PAS-{}", o.channel.to_uppercase()),
-                "支付并签约".to_owned(),
-                "沙箱银行".to_owned(),
-                "借记卡".to_owned(),
-                o.currency.clone(),
-                yuan(o.total_amount),
-                yuan(o.total_amount),
-                yuan(0),
-                yuan(0),
-                partner_no,
-                partner_name,
-                String::new(),
-                String::new(),
-                o.payload.clone().unwrap_or_default(),
-                o.app_id.clone().unwrap_or_default(),
-                String::new(),
-            ]);
+            );
+            line.insert(t::SYS_TRANS_ORDER_NO, o.sys_trans_order_no.clone());
+            line.insert(t::MERC_ORDER_NO, o.merc_order_no.clone());
+            line.insert(t::TRADE_TYPE, "收单".to_owned());
+            line.insert(t::PAYLOAD, o.payload.clone().unwrap_or_default());
+            push(line, o.total_amount);
         }
     }
     for r in store::refunds(c, Some(&merchant.merc_no), None)? {
@@ -149,52 +147,46 @@ pub fn rows(
             continue;
         };
         if r.status == RefundStatus::RefundSuccess && on_day(r.finish_ms, day) && in_scope(o) {
-            let (name, no, partner_no, partner_name) = party(o);
-            out.push(vec![
-                name,
-                no,
-                clock::format_plain(r.created_ms),
+            let mut line = base(o);
+            line.insert(t::CREATED_AT, clock::format_plain(r.created_ms));
+            line.insert(
+                t::FINISHED_AT,
                 r.finish_ms.map(clock::format_plain).unwrap_or_default(),
-                r.sys_refund_order_no.clone(),
-                r.merc_refund_order_no.clone(),
-                "成功".to_owned(),
-                "退款".to_owned(),
-                format!("SBX-PAS-{}", o.channel.to_uppercase()),
-                "支付并签约".to_owned(),
-                "沙箱银行".to_owned(),
-                "借记卡".to_owned(),
-                o.currency.clone(),
-                yuan(r.refund_amount),
-                yuan(o.total_amount),
-                yuan(0),
-                yuan(0),
-                partner_no,
-                partner_name,
-                r.sys_trans_order_no.clone(),
-                r.merc_order_no.clone(),
-                r.payload.clone().unwrap_or_default(),
-                o.app_id.clone().unwrap_or_default(),
-                String::new(),
-            ]);
+            );
+            line.insert(t::SYS_TRANS_ORDER_NO, r.sys_refund_order_no.clone());
+            line.insert(t::MERC_ORDER_NO, r.merc_refund_order_no.clone());
+            line.insert(t::TRADE_TYPE, "退款".to_owned());
+            line.insert(t::ORIG_SYS_TRANS_ORDER_NO, r.sys_trans_order_no.clone());
+            line.insert(t::ORIG_MERC_ORDER_NO, r.merc_order_no.clone());
+            line.insert(t::PAYLOAD, r.payload.clone().unwrap_or_default());
+            push(line, -r.refund_amount);
         }
     }
     Ok(out)
 }
 
-/// The CSV (UTF-8, header row first) zipped as `<mercNo>_<yyyyMMdd>_<kind>.csv`.
+/// The CSV (UTF-8, header row first, Huawei's column order for the kind) zipped as
+/// `<mercNo>_<yyyyMMdd>_<kind>.csv`.
 pub fn zip(
     merc_no: &str,
     bill_date: &str,
     kind: BillKind,
-    rows: &[Vec<String>],
+    lines: &[Line],
 ) -> Result<Vec<u8>, BillError> {
+    let columns: &[&str] = match kind {
+        BillKind::Trade => &trade_columns::ALL,
+        BillKind::Settle => &settle_columns::ALL,
+    };
     let mut csv_out = csv::Writer::from_writer(Vec::new());
     csv_out
-        .write_record(COLUMNS)
+        .write_record(columns)
         .map_err(|e| BillError::Write(e.to_string()))?;
-    for row in rows {
+    for line in lines {
+        let record = columns
+            .iter()
+            .map(|c| line.get(c).map_or("", String::as_str));
         csv_out
-            .write_record(row)
+            .write_record(record)
             .map_err(|e| BillError::Write(e.to_string()))?;
     }
     let csv_bytes = csv_out
@@ -229,23 +221,42 @@ mod tests {
     }
 
     #[test]
-    fn the_zip_holds_one_csv_with_the_huawei_header() {
-        let rows = vec![vec!["x".to_owned(); COLUMNS.len()]];
-        let bytes = zip("101", "20260101", BillKind::Trade, &rows).unwrap();
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-        assert_eq!(archive.len(), 1);
-        let mut file = archive.by_index(0).unwrap();
-        assert_eq!(file.name().unwrap(), "101_20260101_trade.csv");
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut file, &mut text).unwrap();
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .unwrap()
-            .iter()
-            .map(str::to_owned)
-            .collect();
-        assert_eq!(header, COLUMNS);
-        assert_eq!(reader.records().count(), 1);
+    fn the_zip_holds_one_csv_in_the_column_order_of_its_kind() {
+        let mut line = Line::new();
+        line.insert(trade_columns::MERC_NO, "101".to_owned());
+        line.insert(trade_columns::TRADE_AMOUNT, "1.05".to_owned());
+        for (kind, columns) in [
+            (BillKind::Trade, trade_columns::ALL.to_vec()),
+            (BillKind::Settle, settle_columns::ALL.to_vec()),
+        ] {
+            let bytes = zip("101", "20260101", kind, std::slice::from_ref(&line)).unwrap();
+            let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+            assert_eq!(archive.len(), 1);
+            let mut file = archive.by_index(0).unwrap();
+            assert_eq!(
+                file.name().unwrap(),
+                format!("101_20260101_{}.csv", kind.as_str())
+            );
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut file, &mut text).unwrap();
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            let header: Vec<String> = reader
+                .headers()
+                .unwrap()
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            assert_eq!(header, columns);
+            let record = reader.records().next().unwrap().unwrap();
+            let at = |name: &str| columns.iter().position(|c| *c == name).unwrap();
+            assert_eq!(&record[at(trade_columns::MERC_NO)], "101");
+            match kind {
+                BillKind::Trade => {
+                    assert_eq!(&record[at(trade_columns::TRADE_AMOUNT)], "1.05")
+                }
+                // A column the layout does not have is not written.
+                BillKind::Settle => assert!(!record.iter().any(|v| v == "1.05")),
+            }
+        }
     }
 }

@@ -688,7 +688,13 @@ async fn download_bill(
     let built = state.store.read(|c| {
         let merchant = store::merchant(c, &grant.merc_no)?
             .ok_or_else(|| store::StoreError::Corrupt(format!("merchant {}", grant.merc_no)))?;
-        Ok(bills::rows(c, &merchant, day, grant.sub_merc_no.as_deref()))
+        Ok(bills::lines(
+            c,
+            &merchant,
+            kind,
+            day,
+            grant.sub_merc_no.as_deref(),
+        ))
     });
     let rows = match built {
         Ok(Ok(rows)) => rows,
