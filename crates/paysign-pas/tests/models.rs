@@ -405,3 +405,35 @@ fn secrets_stay_out_of_debug_output() {
         "but they are sent"
     );
 }
+
+#[test]
+fn docs_list_every_code_and_path() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/pas.md")).unwrap();
+    for code in SubCode::KNOWN {
+        assert!(
+            doc.contains(&format!("`{}`", code.as_str())),
+            "docs/pas.md misses {code}"
+        );
+    }
+    for path in [
+        ep::DIRECT_PREPAY_APP,
+        ep::SP_PREPAY_APP,
+        ep::DIRECT_QUERY_ORDER_ROUTE,
+        ep::SP_QUERY_ORDER_ROUTE,
+        ep::DIRECT_REFUND,
+        ep::SP_REFUND,
+        ep::DIRECT_QUERY_REFUND_ROUTE,
+        ep::SP_QUERY_REFUND_ROUTE,
+        ep::DIRECT_QUERY_CONTRACT_ROUTE,
+        ep::SP_QUERY_CONTRACT_ROUTE,
+        ep::DIRECT_UNSIGN,
+        ep::SP_UNSIGN,
+        ep::DIRECT_TRADE_BILL,
+        ep::SP_TRADE_BILL,
+        ep::DIRECT_SETTLE_BILL,
+        ep::SP_SETTLE_BILL,
+    ] {
+        assert!(doc.contains(path), "docs/pas.md misses {path}");
+    }
+}
