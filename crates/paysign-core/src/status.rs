@@ -7,6 +7,10 @@ use serde_json::{Map, Value};
 use crate::error::PaysignError;
 use crate::json;
 
+/// Payment Kit contract ids are about 25 digits; a longer one is not a contract id (and would bloat
+/// the flow state that carries it).
+pub const CONTRACT_ID_MAX_CHARS: usize = 128;
+
 /// The payment state the merchant server knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -111,6 +115,10 @@ fn contract_id(map: &Map<String, Value>) -> Result<Option<String>, String> {
         Some(Value::String(s)) if s.is_empty() => {
             Err("empty; leave it out or send null".to_string())
         }
+        Some(Value::String(s)) if s.chars().count() > CONTRACT_ID_MAX_CHARS => Err(format!(
+            "{} characters, at most {CONTRACT_ID_MAX_CHARS} allowed",
+            s.chars().count()
+        )),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(format!(
             "must be a string, found {}",
@@ -190,6 +198,7 @@ mod tests {
             ("mercOrderNo", json!(5)),
             ("contractId", json!("")),
             ("contractId", json!(7)),
+            ("contractId", json!("9".repeat(129))),
             ("updatedAt", json!("1751361838042")),
             ("updatedAt", json!(1.5)),
             ("updatedAt", json!(-1)),

@@ -1,0 +1,203 @@
+// Every export of the real host library, through Node-API.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { paysign, orderStr, documentedErrors, attempt, MINUTE, root } from './native.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const NOW = 1_751_361_838_042;
+
+/** Asserts `fn` throws a paysign error with this code; returns it. */
+function throwsCode(fn, code) {
+  const { value, error } = attempt(fn);
+  assert.equal(value, undefined, `expected error ${code}, got a result`);
+  assert.ok(error instanceof Error, 'a JS Error');
+  assert.equal(error.code, code, error.message);
+  assert.equal(typeof error.kind, 'string');
+  assert.equal(typeof error.retryable, 'boolean');
+  assert.equal(typeof error.unknownOutcome, 'boolean');
+  assert.ok(error.userMessageZh.length > 0 && error.userMessageEn.length > 0);
+  return error;
+}
+
+test('exports exactly the documented functions', () => {
+  assert.deepEqual(Object.keys(paysign).sort(), [
+    'classifyCashierError',
+    'errorInfo',
+    'newFlow',
+    'parseOrderStr',
+    'selfTest',
+    'stepFlow',
+    'version',
+  ]);
+});
+
+test('version is the crate version', () => {
+  const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8');
+  const version = /^version = "(.*)"$/m.exec(cargo)[1];
+  assert.equal(paysign.version(), version);
+});
+
+test('acceptance: a 9-minute-old orderStr is accepted, an 11-minute-old one is 2007', () => {
+  const info = paysign.parseOrderStr({ orderStr: orderStr(NOW - 9 * MINUTE), nowMs: NOW });
+  assert.equal(info.ageMs, 9 * MINUTE);
+  assert.equal(info.mercNo, '101610000123');
+  assert.equal(info.sandbox, true);
+  assert.equal(info.sign, undefined, 'the sign is never returned');
+
+  const error = throwsCode(() => paysign.parseOrderStr({ orderStr: orderStr(NOW - 11 * MINUTE), nowMs: NOW }), 2007);
+  assert.equal(error.kind, 'INVALID_TICKET');
+  assert.equal(error.field, 'timestamp');
+});
+
+test('parseOrderStr: each documented rejection', () => {
+  const cases = [
+    [{ orderStr: 'not json', nowMs: NOW }, 2002, undefined],
+    [{ orderStr: '[]', nowMs: NOW }, 2003, undefined],
+    [{ orderStr: JSON.stringify(orderStr(NOW)), nowMs: NOW }, 2003, undefined],
+    [{ orderStr: orderStr(NOW, { sign: undefined }), nowMs: NOW }, 2004, 'sign'],
+    [{ orderStr: orderStr(NOW, { auth_id: '' }), nowMs: NOW }, 2004, 'auth_id'],
+    [{ orderStr: orderStr(NOW, { timestamp: NOW }), nowMs: NOW }, 2005, 'timestamp'],
+    [{ orderStr: orderStr(NOW, { noncestr: 'n'.repeat(33) }), nowMs: NOW }, 2006, 'noncestr'],
+    [{ orderStr: orderStr(NOW, { reserved: '{"sandbox_flag":"yes"}' }), nowMs: NOW }, 2006, 'reserved'],
+    [{ orderStr: orderStr(NOW + 60 * MINUTE), nowMs: NOW }, 2008, 'timestamp'],
+    [{ orderStr: orderStr(NOW), nowMs: NOW, expectedAppId: 'other' }, 2009, 'app_id'],
+  ];
+  for (const [input, code, field] of cases) {
+    const error = throwsCode(() => paysign.parseOrderStr(input), code);
+    assert.equal(error.field, field, `${code}: ${error.message}`);
+  }
+  // The expected app id matches: accepted.
+  assert.equal(paysign.parseOrderStr({ orderStr: orderStr(NOW), nowMs: NOW, expectedAppId: '101831234' }).appId, '101831234');
+});
+
+test('parseOrderStr: wrong input shapes are 1001', () => {
+  for (const input of [undefined, null, 'x', 1, { orderStr: 1, nowMs: NOW }, { orderStr: 'x' }, { orderStr: 'x', nowMs: -1 }, { orderStr: 'x', nowMs: 1.5 }, { orderStr: 'x', nowMs: NaN }]) {
+    throwsCode(() => paysign.parseOrderStr(input), 1001);
+  }
+});
+
+test('classifyCashierError maps every requestPayment code and any other', () => {
+  const expected = [
+    [401, 4401, 'INVALID_TICKET', false],
+    [1001930000, 4000, 'CANCELED', false],
+    [1001930001, 4001, 'PAYMENT_FAILED', false],
+    [1001930002, 4002, 'UNKNOWN_OUTCOME', true],
+    [1001930010, 4010, 'RATE_LIMITED', false],
+    [1001930011, 4011, 'NETWORK', true],
+    [1001930003, 4999, 'UNKNOWN_OUTCOME', true],
+    [-5, 4999, 'UNKNOWN_OUTCOME', true],
+  ];
+  for (const [raw, code, kind, unknownOutcome] of expected) {
+    const e = paysign.classifyCashierError({ code: raw, message: 'm' });
+    assert.deepEqual([e.code, e.kind, e.unknownOutcome, e.paymentKitCode], [code, kind, unknownOutcome, raw]);
+    assert.match(e.message, /m$/);
+  }
+});
+
+test('errorInfo answers every documented code with its kind, and 1001 for others', () => {
+  const documented = documentedErrors();
+  assert.ok(documented.length >= 25);
+  for (const { code, kind } of documented) {
+    const e = paysign.errorInfo({ code });
+    assert.equal(e.code, code);
+    assert.equal(e.kind, kind);
+  }
+  for (const code of [0, 1000, 4998, 99999, -1, 1.5]) {
+    throwsCode(() => paysign.errorInfo({ code }), 1001);
+  }
+});
+
+test('newFlow: defaults, overrides, and invalid configs', () => {
+  const state = paysign.newFlow({});
+  assert.equal(typeof state, 'string');
+  const step = paysign.stepFlow(state, { kind: 'STARTED', nowMs: NOW });
+  assert.equal(step.action.kind, 'FETCH_TICKET');
+  assert.equal(typeof paysign.newFlow({ overallDeadlineMs: 1000, backoffFactor: 1.5, expectedAppId: 'a' }), 'string');
+  for (const config of [
+    { overallDeadlineMs: 0 },
+    { backoffInitialMs: 10, backoffCapMs: 5 },
+    { backoffFactor: 0.5 },
+    { confirmDeadlineMs: -1 },
+    { confirmDeadlineMs: '30000' },
+    { expectedAppId: 5 },
+    null,
+  ]) {
+    throwsCode(() => paysign.newFlow(config), 1001);
+  }
+});
+
+test('stepFlow: a whole pay-and-sign, every action shape', () => {
+  let state = paysign.newFlow({});
+  const send = (event) => {
+    const step = paysign.stepFlow(state, { nowMs: NOW, ...event });
+    state = step.state;
+    return step.action;
+  };
+  assert.deepEqual(send({ kind: 'STARTED' }), { kind: 'FETCH_TICKET' });
+  const os = orderStr(NOW - MINUTE);
+  const open = send({ kind: 'TICKET_FETCHED', body: JSON.stringify({ orderStr: os, mercOrderNo: 'PS1', mercContractCode: 'C1' }) });
+  assert.equal(open.kind, 'OPEN_CASHIER');
+  assert.equal(open.orderStr, os);
+  assert.deepEqual(send({ kind: 'CASHIER_RETURNED' }), { kind: 'QUERY_STATUS', mercOrderNo: 'PS1' });
+  const pending = JSON.stringify({ mercOrderNo: 'PS1', payment: 'PAID', contract: 'PENDING', updatedAt: NOW });
+  assert.deepEqual(send({ kind: 'STATUS_FETCHED', body: pending }), { kind: 'WAIT', waitMs: 500 });
+  assert.equal(send({ kind: 'TIMER_FIRED' }).kind, 'QUERY_STATUS');
+  const final = JSON.stringify({ mercOrderNo: 'PS1', payment: 'PAID', contract: 'SIGNED', contractId: '2024070914615843071097', updatedAt: NOW });
+  const done = send({ kind: 'STATUS_FETCHED', body: final });
+  assert.equal(done.kind, 'DONE');
+  assert.deepEqual(
+    { ...done.outcome },
+    { payment: 'PAID', contract: 'SIGNED', mercOrderNo: 'PS1', mercContractCode: 'C1', contractId: '2024070914615843071097', elapsedMs: 0 },
+  );
+});
+
+test('stepFlow: a cancelled cashier carries the Payment Kit code in the outcome error', () => {
+  let state = paysign.newFlow({});
+  const send = (event) => {
+    const step = paysign.stepFlow(state, { nowMs: NOW, ...event });
+    state = step.state;
+    return step.action;
+  };
+  send({ kind: 'STARTED' });
+  send({ kind: 'TICKET_FETCHED', body: JSON.stringify({ orderStr: orderStr(NOW), mercOrderNo: 'PS1', mercContractCode: 'C1' }) });
+  assert.equal(send({ kind: 'CASHIER_FAILED', errorCode: 1001930000, errorMessage: 'canceled' }).kind, 'QUERY_STATUS');
+  const done = send({ kind: 'STATUS_FAILED', httpStatus: 503, errorMessage: 'down' });
+  assert.equal(done.outcome.payment, 'CANCELED');
+  assert.equal(done.outcome.error.code, 4000);
+  assert.equal(done.outcome.error.paymentKitCode, 1001930000);
+});
+
+test('stepFlow: an expired ticket ends without opening the cashier', () => {
+  let state = paysign.newFlow({});
+  state = paysign.stepFlow(state, { kind: 'STARTED', nowMs: NOW }).state;
+  const body = JSON.stringify({ orderStr: orderStr(NOW - 11 * MINUTE), mercOrderNo: 'PS1', mercContractCode: 'C1' });
+  const { action } = paysign.stepFlow(state, { kind: 'TICKET_FETCHED', nowMs: NOW, body });
+  assert.equal(action.kind, 'DONE');
+  assert.equal(action.outcome.payment, 'NOT_PAID');
+  assert.equal(action.outcome.error.code, 2007);
+});
+
+test('stepFlow: bad state, bad events, events out of phase', () => {
+  const state = paysign.newFlow({});
+  throwsCode(() => paysign.stepFlow('{}', { kind: 'STARTED', nowMs: NOW }), 1003);
+  throwsCode(() => paysign.stepFlow(state.replace('"v":1', '"v":9'), { kind: 'STARTED', nowMs: NOW }), 1003);
+  throwsCode(() => paysign.stepFlow(state, { kind: 'LAUNCHED', nowMs: NOW }), 1001);
+  throwsCode(() => paysign.stepFlow(state, { kind: 'STARTED' }), 1001);
+  throwsCode(() => paysign.stepFlow(state, { kind: 'CASHIER_RETURNED', nowMs: NOW }), 1001);
+  const started = paysign.stepFlow(state, { kind: 'STARTED', nowMs: NOW }).state;
+  throwsCode(() => paysign.stepFlow(started, { kind: 'TICKET_FETCHED', nowMs: NOW }), 1001);
+  throwsCode(() => paysign.stepFlow(started, { kind: 'TICKET_FAILED', nowMs: NOW, httpStatus: 42 }), 1001);
+});
+
+test('selfTest: a panic is caught inside, and a forced one comes back as 5002', () => {
+  const r = paysign.selfTest({ forcePanic: false });
+  assert.equal(r.version, paysign.version());
+  assert.equal(r.panicCaught, true);
+  assert.match(r.target, /^x86_64-linux/);
+  const e = throwsCode(() => paysign.selfTest({ forcePanic: true }), 5002);
+  assert.equal(e.kind, 'INTERNAL');
+  // The library still works after a caught panic.
+  assert.equal(paysign.selfTest({ forcePanic: false }).panicCaught, true);
+  throwsCode(() => paysign.selfTest({}), 1001);
+});
