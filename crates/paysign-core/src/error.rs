@@ -305,8 +305,9 @@ impl ErrorCode {
                 true,
                 false,
                 "Payment Kit 1001930000, user cancelled",
-                "您已取消支付。",
-                "You cancelled the payment.",
+                // Also after paying, when the user cancelled signing: the outcome says which.
+                "您已取消操作。",
+                "You cancelled.",
             ),
             ErrorCode::CashierPayFailed => (
                 K::PaymentFailed,
