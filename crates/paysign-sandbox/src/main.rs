@@ -70,6 +70,38 @@ struct Args {
     max_clock_skew_secs: u32,
 }
 
+/// The start-up lines scripts read. Written without `println!` so a closed stdout (the reader
+/// went away) cannot stop the server.
+fn announce(sandbox: &paysign_sandbox::RunningSandbox) {
+    use std::io::Write;
+    let key = sandbox.public_key();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "paysign-sandbox listening on {}", sandbox.base_url());
+    let _ = writeln!(
+        out,
+        "paysign-sandbox public key (SM2, point hex): {}",
+        key.to_sm2_point_hex().unwrap_or_default()
+    );
+    let _ = write!(out, "{}", key.to_spki_pem());
+    let _ = out.flush();
+}
+
+/// Ctrl-C or SIGTERM: finish in-flight requests, then exit.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -98,14 +130,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let key = sandbox.public_key();
-    println!("paysign-sandbox listening on {}", sandbox.base_url());
-    println!(
-        "paysign-sandbox public key (SM2, point hex): {}",
-        key.to_sm2_point_hex().unwrap_or_default()
-    );
-    print!("{}", key.to_spki_pem());
-    if tokio::signal::ctrl_c().await.is_err() {
+    announce(&sandbox);
+    if stop_signal().await.is_err() {
         // No signal handler available: serve until killed.
         return match sandbox.wait().await {
             Ok(()) => ExitCode::SUCCESS,
