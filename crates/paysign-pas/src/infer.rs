@@ -27,6 +27,9 @@
 //!    `SM2` is refused.
 //! 9. **SP query refund by mercRefundOrderNo**, **SP settle bill** paths: see [`crate::endpoints`].
 //! 10. **SP query contract** answers are assumed to carry spMercNo/subMercNo like SP query order.
+//! 11. **GET queries carry only the documented parameters** (path values, `billDate`,
+//!     `subMercNo`). The `?mercNo=…&sdkVersion=1.0.0` in the docs' GET signing example is taken
+//!     to be pay-java's own addition; the query APIs' pages list no such parameter.
 
 /// The PayMercAuth field left out of headerSign's input.
 pub const HEADER_SIGN_FIELD: &str = "headerSign";

@@ -77,3 +77,45 @@ pub fn positive_fen(field: &'static str, value: i64) -> Result<(), FieldError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_http_is_only_loopback() {
+        for ok in [
+            "http://127.0.0.1",
+            "http://127.0.0.1:8080/cb",
+            "http://localhost/cb",
+            "http://[::1]:9/x",
+        ] {
+            assert!(is_loopback_http(ok), "{ok}");
+        }
+        for bad in [
+            "http://127.0.0.1.evil.example/cb",
+            "http://localhost@evil.example/",
+            "http://localhost.evil.example",
+            "http://10.0.0.1/cb",
+            "https://127.0.0.1/cb",
+            "ftp://127.0.0.1",
+        ] {
+            assert!(!is_loopback_http(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        assert!(required("tradeSummary", &"字".repeat(TRADE_SUMMARY), TRADE_SUMMARY).is_ok());
+        assert!(required(
+            "tradeSummary",
+            &"字".repeat(TRADE_SUMMARY + 1),
+            TRADE_SUMMARY
+        )
+        .is_err());
+        assert!(required("mercNo", " ", MERC_NO).is_err());
+        assert!(optional("payload", None, PAYLOAD).is_ok());
+        assert!(positive_fen("totalAmount", 1).is_ok());
+        assert!(positive_fen("totalAmount", 0).is_err());
+    }
+}

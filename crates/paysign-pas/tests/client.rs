@@ -683,3 +683,22 @@ fn base_urls_are_checked() {
     no_key.huawei_public_key = None;
     assert!(matches!(PasClient::new(no_key), Err(PasError::Config(_))));
 }
+
+#[test]
+fn the_client_and_its_futures_can_cross_threads() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: T) {}
+    let key = sm2_key();
+    let client = PasClient::new(paysign_pas::ClientConfig::new(
+        "http://127.0.0.1:1",
+        MerchantModel::Direct,
+        paysign_pas::MerchantSigner::new(DIRECT_MERC_NO, AUTH_ID, key.clone()),
+        key.public_key(),
+    ))
+    .unwrap();
+    send_sync(&client);
+    // Merchant servers call the client from multi-threaded handlers (axum, actix).
+    send(client.query_order("A"));
+    send(client.pas_prepay(&direct_prepay("A"), PrepayChannel::App));
+    send(client.trade_bill("20250101", None));
+}
