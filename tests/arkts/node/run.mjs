@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { root } from '../project.mjs';
 
 register('./hooks.mjs', import.meta.url);
+// Stack traces point into the .ets files (the transpiler writes inline source maps).
+process.setSourceMapsEnabled(true);
 
 const suiteLists = ['paysign/src/ohosTest/ets/test/List.test.ets', 'tests/arkts/test/List.test.ets'];
 const verbose = Boolean(process.env.PAYSIGN_TEST_VERBOSE);
