@@ -431,18 +431,6 @@ impl Lifecycle {
             })?)
     }
 
-    pub fn refund_by_sys_no(&self, caller: &str, sys_refund_order_no: &str) -> Result<Refund> {
-        Ok(self
-            .store
-            .read(|c| store::refund_by_sys_no(c, caller, sys_refund_order_no))?
-            .ok_or_else(|| {
-                Rejection::new(
-                    SubCode::PayOrderNotExist,
-                    "no refund with that sysRefundOrderNo",
-                )
-            })?)
-    }
-
     /// A signed or ended contract of the caller. A contract still pending (never signed) is not
     /// a valid contract number to Payment Kit (`CHECK_CONTRACT_STATUS`).
     pub fn contract(

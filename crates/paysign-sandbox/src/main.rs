@@ -68,6 +68,9 @@ struct Args {
     /// Largest accepted difference, in seconds, between PayMercAuth.time and this machine's clock.
     #[arg(long, default_value_t = 300)]
     max_clock_skew_secs: u32,
+    /// Do not log merchant API calls to stderr (one line each: method, path, result code).
+    #[arg(long)]
+    quiet: bool,
 }
 
 /// The start-up lines scripts read. Written without `println!` so a closed stdout (the reader
@@ -122,6 +125,7 @@ async fn main() -> ExitCode {
         config,
         public_url: args.public_url,
         max_clock_skew_ms: i64::from(args.max_clock_skew_secs) * 1000,
+        log_requests: !args.quiet,
     };
     let sandbox = match start(options).await {
         Ok(s) => s,

@@ -36,6 +36,9 @@ pub struct SandboxOptions {
     pub public_url: Option<String>,
     /// Allowed difference between PayMercAuth.time and the wall clock.
     pub max_clock_skew_ms: i64,
+    /// One stderr line per merchant API call (method, path, resultCode, subCode; never
+    /// signatures, keys or prepayIds).
+    pub log_requests: bool,
 }
 
 impl Default for SandboxOptions {
@@ -47,6 +50,7 @@ impl Default for SandboxOptions {
             config: SandboxConfig::default(),
             public_url: None,
             max_clock_skew_ms: rules::DEFAULT_MAX_CLOCK_SKEW_MS,
+            log_requests: false,
         }
     }
 }
@@ -80,6 +84,7 @@ pub struct AppState {
     pub bus: EventBus,
     pub max_clock_skew_ms: i64,
     pub public_url: String,
+    pub log_requests: bool,
 }
 
 impl AppState {
@@ -188,6 +193,7 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
         faults: Arc::clone(&faults),
         bus,
         max_clock_skew_ms: options.max_clock_skew_ms,
+        log_requests: options.log_requests,
         public_url: options
             .public_url
             .clone()

@@ -41,7 +41,7 @@ impl Drop for Process {
 
 fn spawn(args: Vec<String>) -> Process {
     let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", "127.0.0.1:0", "--quiet"])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
