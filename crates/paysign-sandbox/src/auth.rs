@@ -24,7 +24,7 @@ pub fn authenticate(
     let reject = |e: pas_auth::AuthError| Rejection::new(e.sub_code(), e.to_string());
     let parsed = pas_auth::parse_pay_merc_auth(header).map_err(reject)?;
     let merchant = store
-        .read(|c| store::merchant(c, &parsed.caller_id))
+        .run(|c| store::merchant(c, &parsed.caller_id))
         .map_err(|e| Rejection::unavailable(e.to_string()))?
         .ok_or_else(|| {
             Rejection::new(
@@ -49,7 +49,7 @@ pub fn authenticate(
     pas_auth::check_time(&auth, clock::system_ms(), max_skew_ms).map_err(reject)?;
     // Recorded only once the signatures verified, so nobody can burn a merchant's traceIds.
     let fresh = store
-        .read(|c| store::record_trace_id(c, &auth.caller_id, &auth.trace_id, clock::system_ms()))
+        .run(|c| store::record_trace_id(c, &auth.caller_id, &auth.trace_id, clock::system_ms()))
         .map_err(|e| Rejection::unavailable(e.to_string()))?;
     if !fresh {
         return Err(Rejection::new(

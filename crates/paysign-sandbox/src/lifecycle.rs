@@ -422,7 +422,7 @@ impl Lifecycle {
     pub fn refund(&self, caller: &str, merc_refund_order_no: &str) -> Result<Refund> {
         Ok(self
             .store
-            .read(|c| store::refund(c, caller, merc_refund_order_no))?
+            .run(|c| store::refund(c, caller, merc_refund_order_no))?
             .ok_or_else(|| {
                 Rejection::new(
                     SubCode::MercOrderNotExist,
@@ -439,7 +439,7 @@ impl Lifecycle {
         code: &str,
         sub_merc_no: Option<&str>,
     ) -> Result<Contract> {
-        let found = self.store.read(|c| store::contract(c, caller, code))?;
+        let found = self.store.run(|c| store::contract(c, caller, code))?;
         match found {
             Some(k)
                 if k.status != ContractStatus::Pending

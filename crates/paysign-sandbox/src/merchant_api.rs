@@ -426,7 +426,7 @@ fn query_refund(call: &Call<'_>, model: PasModel) -> Result<serde_json::Value, R
     let currency = call
         .state
         .store
-        .read(|c| store::order(c, &r.merc_no, &r.merc_order_no))
+        .run(|c| store::order(c, &r.merc_no, &r.merc_order_no))
         .ok()
         .flatten()
         .map(|o| o.currency);
@@ -587,7 +587,7 @@ fn bill(call: &Call<'_>, kind: BillKind) -> Result<serde_json::Value, Rejection>
     };
     call.state
         .store
-        .read(|c| store::insert_bill_grant(c, &grant))
+        .run(|c| store::insert_bill_grant(c, &grant))
         .map_err(|e| Rejection::unavailable(e.to_string()))?;
     let host = call
         .state
@@ -640,7 +640,7 @@ async fn download_bill(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let grant = match state.store.read(|c| store::bill_grant(c, &token)) {
+    let grant = match state.store.run(|c| store::bill_grant(c, &token)) {
         Ok(Some(g)) => g,
         Ok(None) => return obs_error(StatusCode::NOT_FOUND, "NoSuchKey", "no such bill"),
         Err(e) => {
@@ -685,7 +685,7 @@ async fn download_bill(
         );
     };
     let kind = BillKind::parse(&grant.kind).unwrap_or(BillKind::Trade);
-    let built = state.store.read(|c| {
+    let built = state.store.run(|c| {
         let merchant = store::merchant(c, &grant.merc_no)?
             .ok_or_else(|| store::StoreError::Corrupt(format!("merchant {}", grant.merc_no)))?;
         Ok(bills::lines(

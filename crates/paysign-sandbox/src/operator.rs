@@ -99,7 +99,7 @@ struct Health {
 }
 
 async fn health(State(s): AppStateRef) -> OpResult<Health> {
-    let merchants = s.store.read(store::merchants)?.len();
+    let merchants = s.store.run(store::merchants)?.len();
     Ok(Json(Health {
         status: "ok",
         merchants,
@@ -128,7 +128,7 @@ async fn public_key(State(s): AppStateRef) -> Json<PublicKeyInfo> {
 }
 
 async fn list_merchants(State(s): AppStateRef) -> OpResult<Vec<Merchant>> {
-    Ok(Json(s.store.read(store::merchants)?))
+    Ok(Json(s.store.run(store::merchants)?))
 }
 
 async fn register_merchant(
@@ -152,7 +152,7 @@ async fn list_orders(
     Query(q): Query<ByMerchant>,
 ) -> OpResult<Vec<store::Order>> {
     Ok(Json(
-        s.store.read(|c| store::orders(c, q.merc_no.as_deref()))?,
+        s.store.run(|c| store::orders(c, q.merc_no.as_deref()))?,
     ))
 }
 
@@ -161,7 +161,7 @@ async fn get_order(
     Path((merc_no, no)): Path<(String, String)>,
 ) -> OpResult<store::Order> {
     s.store
-        .read(|c| store::order(c, &merc_no, &no))?
+        .run(|c| store::order(c, &merc_no, &no))?
         .map(Json)
         .ok_or_else(|| OpError(StatusCode::NOT_FOUND, format!("order {no} of {merc_no}")))
 }
@@ -192,8 +192,7 @@ async fn list_contracts(
     Query(q): Query<ByMerchant>,
 ) -> OpResult<Vec<store::Contract>> {
     Ok(Json(
-        s.store
-            .read(|c| store::contracts(c, q.merc_no.as_deref()))?,
+        s.store.run(|c| store::contracts(c, q.merc_no.as_deref()))?,
     ))
 }
 
@@ -202,7 +201,7 @@ async fn get_contract(
     Path((merc_no, code)): Path<(String, String)>,
 ) -> OpResult<store::Contract> {
     s.store
-        .read(|c| store::contract(c, &merc_no, &code))?
+        .run(|c| store::contract(c, &merc_no, &code))?
         .map(Json)
         .ok_or_else(|| {
             OpError(
@@ -250,7 +249,7 @@ async fn list_refunds(
 ) -> OpResult<Vec<store::Refund>> {
     Ok(Json(
         s.store
-            .read(|c| store::refunds(c, q.merc_no.as_deref(), None))?,
+            .run(|c| store::refunds(c, q.merc_no.as_deref(), None))?,
     ))
 }
 
@@ -300,7 +299,7 @@ fn to_event(r: store::EventRecord) -> Result<SandboxEvent, OpError> {
 async fn list_events(State(s): AppStateRef, Query(q): Query<After>) -> OpResult<Vec<SandboxEvent>> {
     let records = s
         .store
-        .read(|c| store::events_after(c, q.after.unwrap_or(0)))?;
+        .run(|c| store::events_after(c, q.after.unwrap_or(0)))?;
     Ok(Json(
         records
             .into_iter()
@@ -323,7 +322,7 @@ async fn event_notification(
 ) -> Result<Json<notifications::OutgoingNotification>, OpError> {
     let record = s
         .store
-        .read(|c| store::event(c, seq))?
+        .run(|c| store::event(c, seq))?
         .ok_or_else(|| OpError(StatusCode::NOT_FOUND, format!("event {seq}")))?;
     let event = to_event(record)?;
     let opts = NotificationOptions {
@@ -332,7 +331,7 @@ async fn event_notification(
     let now = s.clock.now_ms();
     let built = s
         .store
-        .read(|c| Ok(notifications::build(c, &s.signer, &event, now, opts)))?;
+        .run(|c| Ok(notifications::build(c, &s.signer, &event, now, opts)))?;
     match built {
         Ok(Some(n)) => Ok(Json(n)),
         Ok(None) => Err(OpError(

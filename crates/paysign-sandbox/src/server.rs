@@ -94,7 +94,7 @@ impl AppState {
         PublicKey::from_text(&merchant.public_key)
             .map_err(|e| format!("merchant {}: publicKey: {e}", merchant.merc_no))?;
         self.store
-            .read(|c| store::put_merchant(c, merchant))
+            .run(|c| store::put_merchant(c, merchant))
             .map_err(|e| e.to_string())
     }
 }

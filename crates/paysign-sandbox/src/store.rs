@@ -266,8 +266,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Runs a read (or a single statement) outside an explicit transaction.
-    pub fn read<T>(
+    /// Runs `f` on the connection outside an explicit transaction: reads, and changes that are
+    /// a single statement.
+    pub fn run<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
