@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Criterion benchmarks: SM2 sign and verify, RSA-PSS sign (and verify), canonicalization of a
 //! typical payment callback, and a whole callback check. `scripts/bench-vs-openssl.sh` runs them
 //! next to `openssl speed sm2` and prints the ratio.

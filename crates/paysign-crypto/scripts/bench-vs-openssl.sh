@@ -15,17 +15,27 @@ export CARGO_PROFILE_BENCH_OPT_LEVEL=3
 export CARGO_PROFILE_BENCH_LTO=thin
 export CARGO_PROFILE_BENCH_CODEGEN_UNITS=16
 
+# Build first so that compiling does not overlap any measurement.
+cargo bench -p paysign-crypto --bench crypto --no-run
+
+# OpenSSL is measured before and after ours and its better figures are kept: on a shared
+# machine this makes the ratio conservative rather than lucky.
+openssl_speed() { # prints "<sign/s> <verify/s>" from the machine-readable line +F<n>:..:SM2:sign:verify
+  openssl speed -mr -seconds 4 sm2 2>/dev/null | awk -F: '/^\+F[0-9]+:.*SM2/ { print $5, $6 }' | tail -1
+}
+echo "== openssl speed sm2 ($(openssl version)), before"
+read -r ossl_sign1 ossl_verify1 <<<"$(openssl_speed)"
+
 echo "== paysign-crypto (criterion, opt-level 3)"
 cargo bench -p paysign-crypto --bench crypto -- --output-format bencher --warm-up-time 1 --measurement-time 4 \
   | tee "$out/ours.txt" | grep '^test '
 
-echo "== openssl speed sm2 ($(openssl version))"
-openssl speed -mr -seconds 4 sm2 2>/dev/null >"$out/openssl.txt"
-# Machine-readable line: +F7:<n>:256:CurveSM2:<sign/s>:<verify/s>
-openssl_line=$(grep -E '^\+F[0-9]+:.*SM2' "$out/openssl.txt" | tail -1)
-[ -n "$openssl_line" ] || { echo "bench-vs-openssl: no SM2 line in openssl speed output" >&2; exit 1; }
-ossl_sign=$(cut -d: -f5 <<<"$openssl_line")
-ossl_verify=$(cut -d: -f6 <<<"$openssl_line")
+echo "== openssl speed sm2, after"
+read -r ossl_sign2 ossl_verify2 <<<"$(openssl_speed)"
+[ -n "${ossl_verify1:-}" ] && [ -n "${ossl_verify2:-}" ] || { echo "bench-vs-openssl: no SM2 figures from openssl speed" >&2; exit 1; }
+ossl_sign=$(awk -v a="$ossl_sign1" -v b="$ossl_sign2" 'BEGIN { print (a > b ? a : b) }')
+ossl_verify=$(awk -v a="$ossl_verify1" -v b="$ossl_verify2" 'BEGIN { print (a > b ? a : b) }')
+echo "openssl sign/s: $ossl_sign1, $ossl_sign2; verify/s: $ossl_verify1, $ossl_verify2 (the higher is used)"
 
 ns_per_iter() { # bencher format: "test NAME ... bench:   123,456 ns/iter (+/- 789)"
   awk -v name="$1" '$2 == name { gsub(",", "", $5); print $5 }' "$out/ours.txt"
@@ -38,7 +48,7 @@ canon_ns=$(ns_per_iter canonical_callback)
 
 awk -v os="$ossl_sign" -v ov="$ossl_verify" -v s="$ours_sign_ns" -v v="$ours_verify_ns" \
     -v r="$rsa_sign_ns" -v c="$canon_ns" 'BEGIN {
-  printf "\n%-28s %12s %12s\n", "", "paysign", "openssl"
+  printf "\n%-28s %12s %12s\n", "", "paysign", "openssl (best)"
   printf "%-28s %12.0f %12.0f\n", "SM2 sign/s", 1e9 / s, os
   printf "%-28s %12.0f %12.0f\n", "SM2 verify/s", 1e9 / v, ov
   printf "%-28s %12.0f\n", "RSA-3072-PSS sign/s", 1e9 / r

@@ -149,6 +149,35 @@ proptest! {
     }
 }
 
+/// DER `SEQUENCE { INTEGER r, INTEGER s }` with arbitrary integer contents (test-only encoder).
+fn der_of(r: &[u8], s: &[u8]) -> Vec<u8> {
+    let mut inner = vec![0x02, r.len() as u8];
+    inner.extend_from_slice(r);
+    inner.extend_from_slice(&[0x02, s.len() as u8]);
+    inner.extend_from_slice(s);
+    let mut out = vec![0x30, inner.len() as u8];
+    out.extend(inner);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_signature_bytes_are_rejected_without_panic(
+        bytes in prop::collection::vec(any::<u8>(), 0..80),
+        r in prop::collection::vec(any::<u8>(), 0..40),
+        s in prop::collection::vec(any::<u8>(), 0..40),
+    ) {
+        use base64::Engine as _;
+        let key = sm2_key().public_key();
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        prop_assert!(key.verify(b"m", &b64(&bytes)).is_err());
+        prop_assert!(key.verify(b"m", &b64(&der_of(&r, &s))).is_err());
+        prop_assert!(rsa_key().public_key().verify(b"m", &b64(&bytes)).is_err());
+    }
+}
+
 proptest! {
     // RSA-PSS signing is slower in a debug build.
     #![proptest_config(ProptestConfig::with_cases(12))]
