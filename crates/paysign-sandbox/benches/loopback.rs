@@ -1,7 +1,12 @@
 //! Figures, not assertions: how long paysign-pas calls take against an in-process sandbox over
 //! loopback (SM2 signing and verification on both sides, SQLite in memory).
 //! Run with `cargo bench -p paysign-sandbox --bench loopback`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::{Duration, Instant};
 
@@ -87,7 +92,10 @@ async fn main() {
     let mut prepay = Vec::with_capacity(CALLS);
     for i in 0..CALLS {
         let started = Instant::now();
-        client.pas_prepay(&request(i), PrepayChannel::App).await.unwrap();
+        client
+            .pas_prepay(&request(i), PrepayChannel::App)
+            .await
+            .unwrap();
         prepay.push(started.elapsed());
     }
     let mut query = Vec::with_capacity(CALLS);

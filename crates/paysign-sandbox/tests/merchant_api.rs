@@ -689,11 +689,17 @@ async fn an_unpaid_order_closes_at_its_expire_time() {
 /// Beijing day it was before the move.
 async fn clock_to(fx: &Fixture, days: u64, hour: u32) -> chrono::NaiveDate {
     let (_, c) = fx.op_get("/sandbox/clock").await;
-    let now = c["nowMs"].as_i64().unwrap();
-    let today = clock::beijing_day(now).unwrap();
-    let target = clock::beijing_day_at(today + chrono::Days::new(days), hour).unwrap();
-    fx.advance_clock(target - now).await;
+    let today = clock::beijing_day(c["nowMs"].as_i64().unwrap()).unwrap();
+    clock_to_day(fx, today + chrono::Days::new(days), hour).await;
     today
+}
+
+/// Moves the business clock to `hour`:00 Beijing time on `day`.
+async fn clock_to_day(fx: &Fixture, day: chrono::NaiveDate, hour: u32) {
+    let (_, c) = fx.op_get("/sandbox/clock").await;
+    let target = clock::beijing_day_at(day, hour).unwrap();
+    fx.advance_clock(target - c["nowMs"].as_i64().unwrap())
+        .await;
 }
 
 fn yyyymmdd(day: chrono::NaiveDate) -> String {
@@ -716,7 +722,11 @@ async fn bills_from_own_orders(fx: &Fixture, client: &PasClient, merc_no: &str, 
     fx.act(&format!("/sandbox/refunds/{merc_no}/{prefix}-R/complete"))
         .await;
     // Day D has the payments; at D+1 01:00 the trade bill exists but not yet the settle bill.
-    let day = clock_to(fx, 1, 1).await;
+    let (_, paid) = fx
+        .op_get(&format!("/sandbox/orders/{merc_no}/{prefix}-1"))
+        .await;
+    let day = clock::beijing_day(paid["finishMs"].as_i64().unwrap()).unwrap();
+    clock_to_day(fx, day + chrono::Days::new(1), 1).await;
     let date = yyyymmdd(day);
 
     let rows = client.trade_bill(&date, None).await.unwrap().unwrap();
