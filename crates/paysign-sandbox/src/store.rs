@@ -412,6 +412,22 @@ pub fn order_by_sys_no(
     .transpose()
 }
 
+/// The order a cashier was opened for: the orderStr carries `merc_no` and `prepay_id`.
+pub fn order_by_prepay_id(
+    c: &Connection,
+    merc_no: &str,
+    prepay_id: &str,
+) -> Result<Option<Order>, StoreError> {
+    c.query_row(
+        &format!("SELECT {ORDER_COLS} FROM orders WHERE merc_no = ?1 AND prepay_id = ?2"),
+        [merc_no, prepay_id],
+        order_from_row,
+    )
+    .optional()?
+    .map(finish_order)
+    .transpose()
+}
+
 pub fn orders(c: &Connection, merc_no: Option<&str>) -> Result<Vec<Order>, StoreError> {
     let mut stmt = c.prepare(&format!(
         "SELECT {ORDER_COLS} FROM orders WHERE ?1 IS NULL OR merc_no = ?1 ORDER BY created_ms, merc_order_no"
@@ -728,4 +744,86 @@ pub fn event(c: &Connection, seq: i64) -> Result<Option<EventRecord>, StoreError
         },
     )
     .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(no: &str, prepay: &str) -> Order {
+        Order {
+            merc_no: "101".to_owned(),
+            merc_order_no: no.to_owned(),
+            sub_merc_no: None,
+            app_id: Some("APP".to_owned()),
+            sub_app_id: None,
+            channel: "app".to_owned(),
+            sys_trans_order_no: format!("SYS-{no}"),
+            prepay_id: prepay.to_owned(),
+            prepay_issued_ms: 1,
+            trade_summary: "t".to_owned(),
+            total_amount: 5,
+            currency: "CNY".to_owned(),
+            payload: None,
+            callback_url: "https://m.example/cb".to_owned(),
+            expire_at_ms: 2,
+            status: OrderStatus::TrxApply,
+            finish_ms: None,
+            closed_reason: None,
+            merc_contract_code: format!("C-{no}"),
+            created_ms: 1,
+        }
+    }
+
+    #[test]
+    fn orders_are_found_by_number_prepay_id_and_system_number() {
+        let store = Store::in_memory().unwrap();
+        store
+            .transaction(|c| -> Result<(), StoreError> {
+                insert_order(c, &order("A", "P-A"))?;
+                insert_order(c, &order("B", "P-B"))
+            })
+            .unwrap();
+        store
+            .run(|c| {
+                assert_eq!(
+                    order_by_prepay_id(c, "101", "P-B")?.unwrap().merc_order_no,
+                    "B"
+                );
+                assert!(order_by_prepay_id(c, "999", "P-B")?.is_none());
+                assert_eq!(
+                    order_by_sys_no(c, "101", "SYS-A")?.unwrap().prepay_id,
+                    "P-A"
+                );
+                Ok(())
+            })
+            .unwrap();
+        // A duplicate mercOrderNo of one merchant is refused by the schema too.
+        let dup = store.run(|c| insert_order(c, &order("A", "P-C")));
+        assert!(dup.is_err());
+    }
+
+    #[test]
+    fn a_failed_transaction_leaves_nothing() {
+        let store = Store::in_memory().unwrap();
+        let r: Result<(), StoreError> = store.transaction(|c| {
+            insert_order(c, &order("A", "P-A"))?;
+            insert_order(c, &order("A", "P-A2"))
+        });
+        assert!(r.is_err());
+        assert!(store.run(|c| orders(c, None)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn trace_ids_are_single_use_per_caller() {
+        let store = Store::in_memory().unwrap();
+        store
+            .run(|c| {
+                assert!(record_trace_id(c, "101", "t1", 0)?);
+                assert!(!record_trace_id(c, "101", "t1", 0)?);
+                assert!(record_trace_id(c, "102", "t1", 0)?);
+                Ok(())
+            })
+            .unwrap();
+    }
 }
