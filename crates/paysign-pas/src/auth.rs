@@ -4,7 +4,7 @@
 //!
 //! bodySign signs the canonical string of the JSON body (POST) or the path plus query exactly as
 //! sent (GET). headerSign signs the canonical string of every header field but `headerSign`
-//! itself, so it covers `bodySign` ([INFER], see [`crate::infer`]).
+//! itself, so it covers `bodySign` (`[INFER]`, see [`crate::infer`]).
 
 use paysign_crypto::{canonical_get, canonical_json, PrivateKey, PublicKey};
 use serde::{Deserialize, Serialize};

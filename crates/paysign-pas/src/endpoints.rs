@@ -57,7 +57,7 @@ pub const SP_QUERY_ORDER_PREFIX: &str = "/api/v2/partner/aggr/transactions/merc-
 pub const SP_QUERY_ORDER_ROUTE: &str =
     "/api/v2/partner/aggr/transactions/merc-orders/{mercOrderNo}";
 pub const SP_REFUND: &str = "/api/v1/partner/aggr/transactions/refunds";
-/// [INFER] only the by-sysRefundOrderNo SP path was read
+/// `[INFER]` only the by-sysRefundOrderNo SP path was read
 /// (`/api/v1/partner/aggr/transactions/refunds/orders/{sysRefundOrderNo}`); the by-merchant-number
 /// path is assumed to mirror the direct one under `/partner`.
 pub const SP_QUERY_REFUND_PREFIX: &str = "/api/v1/partner/aggr/transactions/refunds/merc-orders/";
@@ -69,7 +69,7 @@ pub const SP_QUERY_CONTRACT_ROUTE: &str =
 pub const SP_UNSIGN: &str = "/api/v1/partner/contract/unsign";
 /// Seen on the SP trade-bill page; takes `billDate` and an optional `subMercNo`.
 pub const SP_TRADE_BILL: &str = "/api/v1/partner/bill/trade-bill/downloadInfo";
-/// [INFER] the SP settle-bill page was not read; assumed to mirror the SP trade bill.
+/// `[INFER]` the SP settle-bill page was not read; assumed to mirror the SP trade bill.
 pub const SP_SETTLE_BILL: &str = "/api/v1/partner/bill/settle-bill/downloadInfo";
 
 /// The pre-order path.

@@ -49,7 +49,7 @@ pub struct OrderStrBuilder {
 
 impl OrderStrBuilder {
     /// `signer.caller_id` is the direct merchant number or, for a service provider, the SP
-    /// number that obtained the prepay_id ([INFER] note 4 in [`crate::infer`]).
+    /// number that obtained the prepay_id (`[INFER]` note 4 in [`crate::infer`]).
     pub fn new(signer: MerchantSigner, model: MerchantModel) -> Self {
         OrderStrBuilder {
             signer,
