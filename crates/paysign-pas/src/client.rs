@@ -300,6 +300,29 @@ impl PasClient {
         }
     }
 
+    /// Any other Payment Kit API (e.g. one added after this crate), with the same signing,
+    /// retries and answer verification: `path_and_query` starts with `/`; `body` is the JSON
+    /// body for POST and ignored for GET.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: HttpMethod,
+        path_and_query: &str,
+        body: &str,
+    ) -> Result<T, PasError> {
+        if !path_and_query.starts_with('/') || path_and_query.contains("://") {
+            return Err(crate::error::FieldError::new(
+                "path",
+                "must start with / and name no host",
+            )
+            .into());
+        }
+        let body = match method {
+            HttpMethod::Get => String::new(),
+            HttpMethod::Post => body.to_owned(),
+        };
+        self.execute(method, path_and_query, body).await
+    }
+
     async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,

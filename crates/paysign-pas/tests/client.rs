@@ -702,3 +702,36 @@ fn the_client_and_its_futures_can_cross_threads() {
     send(client.pas_prepay(&direct_prepay("A"), PrepayChannel::App));
     send(client.trade_bill("20250101", None));
 }
+
+#[tokio::test]
+async fn call_reaches_other_apis_with_the_same_signing_and_checks() {
+    let (double, key) = start().await;
+    let client = double.client(MerchantModel::Direct, key);
+    let path = format!("{}ORDER-9", ep::DIRECT_QUERY_ORDER_PREFIX);
+    let raw: serde_json::Value = client
+        .call(paysign_pas::HttpMethod::Get, &path, "ignored")
+        .await
+        .unwrap();
+    assert_eq!(raw["mercOrderNo"], "ORDER-9");
+    assert_eq!(double.seen().last().unwrap().body, "", "GET sends no body");
+    let refund = serde_json::to_string(&refund_request()).unwrap();
+    let raw: serde_json::Value = client
+        .call(paysign_pas::HttpMethod::Post, ep::DIRECT_REFUND, &refund)
+        .await
+        .unwrap();
+    assert_eq!(raw["mercRefundOrderNo"], "REFUND-1");
+    double.script([Script::Tamper {
+        field: "mercOrderNo",
+        value: json!("x"),
+    }]);
+    let err = client
+        .call::<serde_json::Value>(paysign_pas::HttpMethod::Get, &path, "")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PasError::ResponseSignature(_)), "{err:?}");
+    let err = client
+        .call::<serde_json::Value>(paysign_pas::HttpMethod::Get, "http://evil.example/x", "")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PasError::InvalidRequest(_)), "{err:?}");
+}
