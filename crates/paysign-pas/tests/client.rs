@@ -735,3 +735,40 @@ async fn call_reaches_other_apis_with_the_same_signing_and_checks() {
         .unwrap_err();
     assert!(matches!(err, PasError::InvalidRequest(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn only_transport_errors_and_frequency_limits_are_retried() {
+    let (double, key) = start().await;
+    let client = double.client(MerchantModel::Direct, key);
+    for (result_code, sub_code) in [
+        ("500000", "UNKNOW_ERROR"),
+        ("200001", "INVALID_DUPLICATE_REQUEST"),
+        ("200001", "INVALID_TIME"),
+        ("400000", "ORDER_CONCURRENT_ERROR"),
+    ] {
+        let before = double.seen().len();
+        double.script([Script::Error {
+            result_code,
+            sub_code,
+        }]);
+        let err = client.refund(&refund_request()).await.unwrap_err();
+        assert_eq!(
+            err.api().unwrap().sub_code.as_ref().map(|c| c.as_str()),
+            Some(sub_code)
+        );
+        assert_eq!(
+            double.seen().len(),
+            before + 1,
+            "{sub_code} is not retried by the client"
+        );
+    }
+    // A 5xx without a Payment Kit answer is not retried either (the write may have happened).
+    double.script([Script::Raw {
+        status: 503,
+        body: "",
+    }]);
+    let before = double.seen().len();
+    let err = client.refund(&refund_request()).await.unwrap_err();
+    assert!(matches!(err, PasError::HttpStatus { status: 503 }) && err.outcome_unknown());
+    assert_eq!(double.seen().len(), before + 1);
+}
