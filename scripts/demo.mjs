@@ -3,13 +3,13 @@
 // clock. Prints every step and each outcome as JSON lines; exits 1 if an outcome is not the one
 // the scenario expects.
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runFlow } from './demo-driver.mjs';
 import { simulatedCashier, simulatedMerchant, virtualClock } from './demo-sim.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const native = createRequire(import.meta.url)(process.env.PAYSIGN_NODE_ADDON || join(root, 'target/node/paysign.node'));
+const native = createRequire(import.meta.url)(resolve(process.env.PAYSIGN_NODE_ADDON || join(root, 'target/node/paysign.node')));
 
 const scenarios = [
   {

@@ -1,11 +1,11 @@
 // Loads the real host build of libpaysign (make host-lib) and builds test inputs.
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const addonPath = process.env.PAYSIGN_NODE_ADDON || join(root, 'target/node/paysign.node');
+const addonPath = resolve(process.env.PAYSIGN_NODE_ADDON || join(root, 'target/node/paysign.node'));
 if (!existsSync(addonPath)) {
   throw new Error(`${addonPath} is missing: run \`make host-lib\` first`);
 }

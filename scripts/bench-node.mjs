@@ -1,0 +1,125 @@
+// Micro-benchmark of the native library from Node, all in one process: parseOrderStr against the
+// same checks written in plain JS, and stepFlow per call. Prints figures; asserts nothing.
+// `make bench-node` runs it on the release build (PAYSIGN_NODE_ADDON).
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { statSync } from 'node:fs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const addon = resolve(process.env.PAYSIGN_NODE_ADDON || join(root, 'target/node/paysign.node'));
+const native = createRequire(import.meta.url)(addon);
+
+const NOW = 1_751_361_838_042;
+const orderStr = JSON.stringify({
+  app_id: '101831234',
+  merc_no: '101610000123',
+  prepay_id: '1250701172358089759170412',
+  timestamp: String(NOW - 60_000),
+  noncestr: '6f18060eee669126b98e474407cc0682',
+  // A 3072-bit RSA-PSS signature is 512 Base64 characters.
+  sign: 'A'.repeat(510) + '==',
+  auth_id: '101610000031001',
+  reserved: '{"sandbox_flag": true}',
+});
+
+/** The checks of parseOrderStr, in plain JS (without duplicate-key detection, which JSON.parse cannot do). */
+function parseOrderStrJs(text, nowMs, expectedAppId) {
+  const fail = (code, field) => {
+    const e = new Error(`orderStr ${field ?? ''}`);
+    e.code = code;
+    throw e;
+  };
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    fail(2002);
+  }
+  if (typeof v === 'string') fail(2003);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(2003);
+  for (const f of ['merc_no', 'prepay_id', 'timestamp', 'noncestr', 'sign', 'auth_id']) {
+    if (!(f in v) || v[f] === '') fail(2004, f);
+    if (typeof v[f] !== 'string') fail(2005, f);
+  }
+  for (const f of ['app_id', 'reserved']) {
+    if (f in v && typeof v[f] !== 'string') fail(2005, f);
+    if (v[f] === '') fail(2006, f);
+  }
+  if (!/^\d{13}$/.test(v.timestamp)) fail(2006, 'timestamp');
+  if ([...v.noncestr].length > 32) fail(2006, 'noncestr');
+  let sandbox = false;
+  if (v.reserved !== undefined) {
+    let r;
+    try {
+      r = JSON.parse(v.reserved);
+    } catch {
+      fail(2006, 'reserved');
+    }
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) fail(2006, 'reserved');
+    if ('sandbox_flag' in r && typeof r.sandbox_flag !== 'boolean') fail(2006, 'reserved');
+    sandbox = r.sandbox_flag === true;
+  }
+  const age = nowMs - Number(v.timestamp);
+  if (age > 600_000) fail(2007, 'timestamp');
+  if (-age > 300_000) fail(2008, 'timestamp');
+  if (expectedAppId !== undefined && v.app_id !== undefined && v.app_id !== expectedAppId) fail(2009, 'app_id');
+  return { mercNo: v.merc_no, prepayId: v.prepay_id, timestamp: v.timestamp, noncestr: v.noncestr, authId: v.auth_id, appId: v.app_id, sandbox, ageMs: age };
+}
+
+/** Runs fn for about `ms` after a warm-up; returns ns per call (median of 5 rounds). */
+function measure(fn, ms = 400) {
+  for (let i = 0; i < 2_000; i += 1) fn();
+  const rounds = [];
+  for (let r = 0; r < 5; r += 1) {
+    let n = 0;
+    const start = process.hrtime.bigint();
+    const end = start + BigInt(ms * 200_000);
+    let now = start;
+    while (now < end) {
+      for (let i = 0; i < 100; i += 1) fn();
+      n += 100;
+      now = process.hrtime.bigint();
+    }
+    rounds.push(Number(now - start) / n);
+  }
+  rounds.sort((a, b) => a - b);
+  return rounds[2];
+}
+
+// Both must agree before their speed means anything.
+const a = native.parseOrderStr({ orderStr, nowMs: NOW, expectedAppId: '101831234' });
+const b = parseOrderStrJs(orderStr, NOW, '101831234');
+for (const k of Object.keys(a)) {
+  if (a[k] !== b[k]) throw new Error(`native and JS disagree on ${k}: ${a[k]} vs ${b[k]}`);
+}
+
+// stepFlow states: a fresh flow (STARTED), and a flow polling the status (STATUS_FETCHED -> WAIT).
+const fresh = native.newFlow({});
+let querying = native.stepFlow(fresh, { kind: 'STARTED', nowMs: NOW }).state;
+const ticket = JSON.stringify({ orderStr, mercOrderNo: 'PS20260101000001', mercContractCode: 'C-0001' });
+querying = native.stepFlow(querying, { kind: 'TICKET_FETCHED', nowMs: NOW, body: ticket }).state;
+querying = native.stepFlow(querying, { kind: 'CASHIER_RETURNED', nowMs: NOW }).state;
+const pending = JSON.stringify({ mercOrderNo: 'PS20260101000001', payment: 'PAID', contract: 'PENDING', updatedAt: NOW });
+
+const rows = [
+  ['parseOrderStr (native, via N-API)', measure(() => native.parseOrderStr({ orderStr, nowMs: NOW, expectedAppId: '101831234' }))],
+  ['parseOrderStr (same checks, plain JS)', measure(() => parseOrderStrJs(orderStr, NOW, '101831234'))],
+  ['parseOrderStr error 2007 (native, throws)', measure(() => {
+    try {
+      native.parseOrderStr({ orderStr, nowMs: NOW + 3_600_000 });
+    } catch {
+      /* expected */
+    }
+  })],
+  ['stepFlow STARTED -> FETCH_TICKET', measure(() => native.stepFlow(fresh, { kind: 'STARTED', nowMs: NOW }))],
+  ['stepFlow TICKET_FETCHED -> OPEN_CASHIER', measure(() => native.stepFlow(native.stepFlow(fresh, { kind: 'STARTED', nowMs: NOW }).state, { kind: 'TICKET_FETCHED', nowMs: NOW, body: ticket }))],
+  ['stepFlow STATUS_FETCHED -> WAIT', measure(() => native.stepFlow(querying, { kind: 'STATUS_FETCHED', nowMs: NOW, body: pending }))],
+  ['version() (N-API call floor)', measure(() => native.version())],
+];
+
+console.log(`library: ${addon} (${statSync(addon).size} bytes), node ${process.versions.node}, orderStr ${orderStr.length} chars`);
+for (const [name, ns] of rows) {
+  console.log(`${name.padEnd(44)} ${(ns / 1000).toFixed(2).padStart(8)} µs/call ${Math.round(1e9 / ns).toLocaleString('en').padStart(12)} calls/s`);
+}
+console.log('(the TICKET_FETCHED row includes the STARTED step before it)');
