@@ -60,8 +60,9 @@ impl<'env> ObjectArg<'env> {
         })
     }
 
-    /// The type of a field; `None` when it is undefined or null.
-    fn field_type(&self, field: &str) -> Result<Option<ValueType>, PaysignError> {
+    /// A field with its type; `None` when it is absent, undefined or null. One property read:
+    /// the value is converted from what was read (a getter runs once).
+    fn field(&self, field: &str) -> Result<Option<(Unknown<'env>, ValueType)>, PaysignError> {
         let value = self
             .object
             .get::<Unknown>(field)
@@ -72,15 +73,16 @@ impl<'env> ObjectArg<'env> {
             .map_err(|e| invalid(format!("{}.{field}: {e}", self.name)))?
         {
             ValueType::Undefined | ValueType::Null => Ok(None),
-            t => Ok(Some(t)),
+            t => Ok(Some((value, t))),
         }
     }
 
-    fn expect(&self, field: &str, want: ValueType) -> Result<bool, PaysignError> {
-        match self.field_type(field)? {
-            None => Ok(false),
-            Some(t) if t == want => Ok(true),
-            Some(t) => Err(invalid(format!(
+    /// The field's value when it has type `want`; an error naming the field when it has another.
+    fn typed(&self, field: &str, want: ValueType) -> Result<Option<Unknown<'env>>, PaysignError> {
+        match self.field(field)? {
+            None => Ok(None),
+            Some((value, t)) if t == want => Ok(Some(value)),
+            Some((_, t)) => Err(invalid(format!(
                 "{}.{field} must be a {}, found {}",
                 self.name,
                 type_name(want),
@@ -89,13 +91,8 @@ impl<'env> ObjectArg<'env> {
         }
     }
 
-    fn get<V: napi_ohos::bindgen_prelude::FromNapiValue>(
-        &self,
-        field: &str,
-    ) -> Result<Option<V>, PaysignError> {
-        self.object
-            .get::<V>(field)
-            .map_err(|e| invalid(format!("{}.{field}: {e}", self.name)))
+    fn convert_error(&self, field: &str, e: napi_ohos::Error) -> PaysignError {
+        invalid(format!("{}.{field}: {e}", self.name))
     }
 
     fn missing(&self, field: &str) -> PaysignError {
@@ -103,11 +100,14 @@ impl<'env> ObjectArg<'env> {
     }
 
     pub(crate) fn opt_string(&self, field: &str) -> Result<Option<String>, PaysignError> {
-        if self.expect(field, ValueType::String)? {
-            self.get::<String>(field)
-        } else {
-            Ok(None)
-        }
+        self.typed(field, ValueType::String)?
+            .map(|v| {
+                v.coerce_to_string()
+                    .and_then(|s| s.into_utf8())
+                    .and_then(|s| s.into_owned())
+                    .map_err(|e| self.convert_error(field, e))
+            })
+            .transpose()
     }
 
     pub(crate) fn string(&self, field: &str) -> Result<String, PaysignError> {
@@ -115,11 +115,13 @@ impl<'env> ObjectArg<'env> {
     }
 
     pub(crate) fn opt_number(&self, field: &str) -> Result<Option<f64>, PaysignError> {
-        if self.expect(field, ValueType::Number)? {
-            self.get::<f64>(field)
-        } else {
-            Ok(None)
-        }
+        self.typed(field, ValueType::Number)?
+            .map(|v| {
+                v.coerce_to_number()
+                    .and_then(|n| n.get_double())
+                    .map_err(|e| self.convert_error(field, e))
+            })
+            .transpose()
     }
 
     pub(crate) fn number(&self, field: &str) -> Result<f64, PaysignError> {
@@ -127,11 +129,10 @@ impl<'env> ObjectArg<'env> {
     }
 
     pub(crate) fn boolean(&self, field: &str) -> Result<bool, PaysignError> {
-        if self.expect(field, ValueType::Boolean)? {
-            self.get::<bool>(field)?.ok_or_else(|| self.missing(field))
-        } else {
-            Err(self.missing(field))
-        }
+        self.typed(field, ValueType::Boolean)?
+            .map(|v| v.coerce_to_bool().map_err(|e| self.convert_error(field, e)))
+            .transpose()?
+            .ok_or_else(|| self.missing(field))
     }
 }
 
