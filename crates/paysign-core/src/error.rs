@@ -96,7 +96,8 @@ pub enum ErrorCode {
 pub struct ErrorInfo {
     pub code: ErrorCode,
     pub kind: ErrorKind,
-    /// Trying the same thing again later can succeed.
+    /// Trying the same thing again is safe and can succeed. Never set together with
+    /// `unknown_outcome`: while money may have moved, a new attempt could charge twice.
     pub retryable: bool,
     /// Money may have moved: only the merchant server knows.
     pub unknown_outcome: bool,
@@ -286,7 +287,7 @@ impl ErrorCode {
             ),
             ErrorCode::StatusMalformed => (
                 K::Merchant,
-                true,
+                false,
                 true,
                 "the merchant status answer is malformed",
                 "暂时无法确认支付结果，请稍后在订单中查看。",
@@ -294,7 +295,7 @@ impl ErrorCode {
             ),
             ErrorCode::ConfirmTimedOut => (
                 K::UnknownOutcome,
-                true,
+                false,
                 true,
                 "the outcome could not be confirmed before the deadline",
                 "暂时无法确认支付结果，请稍后在订单中查看，请勿重复支付。",
@@ -335,7 +336,7 @@ impl ErrorCode {
             ),
             ErrorCode::CashierNetwork => (
                 K::Network,
-                true,
+                false,
                 true,
                 "Payment Kit 1001930011, network error",
                 "网络连接异常，请检查网络后在订单中查看结果。",
@@ -585,6 +586,13 @@ mod tests {
     }
 
     #[test]
+    fn nothing_is_retryable_while_money_may_have_moved() {
+        for info in error_table() {
+            assert!(!(info.retryable && info.unknown_outcome), "{:?}", info.code);
+        }
+    }
+
+    #[test]
     fn every_row_has_both_user_messages_and_a_meaning() {
         for info in error_table() {
             assert!(!info.meaning.is_empty());
@@ -645,17 +653,32 @@ mod tests {
     #[test]
     fn docs_table_matches() {
         let doc = include_str!("../../../docs/native-api.md");
-        let rows: Vec<(u32, String)> = doc
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        let rows: Vec<Vec<String>> = doc
             .lines()
             .filter_map(|line| {
                 let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-                let code = cells.get(1)?.parse::<u32>().ok()?;
-                Some((code, cells.get(2)?.to_string()))
+                cells.get(1)?.parse::<u32>().ok()?;
+                Some(
+                    cells
+                        .iter()
+                        .skip(1)
+                        .take(4)
+                        .map(|c| c.to_string())
+                        .collect(),
+                )
             })
             .collect();
-        let table: Vec<(u32, String)> = error_table()
+        let table: Vec<Vec<String>> = error_table()
             .iter()
-            .map(|i| (i.code.as_u32(), i.kind.as_str().to_string()))
+            .map(|i| {
+                vec![
+                    i.code.as_u32().to_string(),
+                    i.kind.as_str().to_string(),
+                    yes_no(i.retryable).to_string(),
+                    yes_no(i.unknown_outcome).to_string(),
+                ]
+            })
             .collect();
         assert_eq!(rows, table);
     }
