@@ -42,8 +42,10 @@ pub struct ClientConfig {
     pub verify_responses: bool,
     /// TCP + TLS connect timeout (default 5 s).
     pub connect_timeout: Duration,
-    /// Whole-request timeout, per attempt (default 15 s).
+    /// Whole-request timeout of an API call, per attempt (default 15 s).
     pub request_timeout: Duration,
+    /// Whole-request timeout of a bill download, per attempt (default 120 s: bills can be large).
+    pub download_timeout: Duration,
     /// Extra attempts after a transport error or a frequency limit (default 2).
     pub max_retries: u32,
     /// Wait before the first retry; doubled each time (default 200 ms).
@@ -66,6 +68,7 @@ impl ClientConfig {
             verify_responses: true,
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(15),
+            download_timeout: Duration::from_secs(120),
             max_retries: 2,
             retry_backoff: Duration::from_millis(200),
         }
@@ -93,9 +96,9 @@ impl PasClient {
                 "callerId and authId are required".to_owned(),
             ));
         }
+        // Timeouts are set per request: API calls and bill downloads have different budgets.
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
             .user_agent(concat!("paysign-pas/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| PasError::Config(format!("HTTP client: {e}")))?;
@@ -218,7 +221,10 @@ impl PasClient {
                 })?;
         let mut attempt = 0u32;
         loop {
-            let mut request = self.http.request(method.clone(), url.clone());
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .timeout(self.config.download_timeout);
             for (name, value) in &param.headers {
                 // Host, Connection and Content-Length follow from the URL and the transport.
                 if ["host", "connection", "content-length"]
@@ -377,7 +383,8 @@ impl PasClient {
         let request = match method {
             HttpMethod::Get => self.http.get(url),
             HttpMethod::Post => self.http.post(url).body(body.to_owned()),
-        };
+        }
+        .timeout(self.config.request_timeout);
         let response = request
             .header(
                 reqwest::header::CONTENT_TYPE,

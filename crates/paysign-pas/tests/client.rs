@@ -772,3 +772,34 @@ async fn only_transport_errors_and_frequency_limits_are_retried() {
     assert!(matches!(err, PasError::HttpStatus { status: 503 }) && err.outcome_unknown());
     assert_eq!(double.seen().len(), before + 1);
 }
+
+#[tokio::test]
+async fn bill_downloads_have_their_own_timeout_and_bounded_retries() {
+    let (double, key) = start().await;
+    double.set_bill_zip(make_zip(&[("a.csv", TRADE_CSV.as_bytes())]));
+    double.set_bill_delay(Duration::from_millis(400));
+    let mut config = double.config(MerchantModel::Direct, key);
+    config.request_timeout = Duration::from_millis(100);
+    config.download_timeout = Duration::from_millis(1500);
+    let client = PasClient::new(config.clone()).unwrap();
+    // Slower than an API call may take, within the download budget: fine.
+    assert_eq!(
+        client
+            .trade_bill("20250101", None)
+            .await
+            .unwrap()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(double.bill_downloads(), 1);
+    // Slower than the download budget: a transport timeout after 1 + max_retries attempts.
+    config.download_timeout = Duration::from_millis(150);
+    let client = PasClient::new(config).unwrap();
+    let err = client.trade_bill("20250101", None).await.unwrap_err();
+    assert!(
+        matches!(err, PasError::Transport { timeout: true, .. }),
+        "{err:?}"
+    );
+    assert_eq!(double.bill_downloads(), 1 + 3);
+}

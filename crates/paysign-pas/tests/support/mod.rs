@@ -82,6 +82,8 @@ pub struct DoubleState {
     seen: Mutex<Vec<Seen>>,
     trace_ids: Mutex<HashSet<String>>,
     bill_zip: Mutex<Vec<u8>>,
+    bill_delay: Mutex<Duration>,
+    bill_downloads: Mutex<usize>,
 }
 
 pub struct PaymentKitDouble {
@@ -102,6 +104,8 @@ impl PaymentKitDouble {
             seen: Mutex::new(Vec::new()),
             trace_ids: Mutex::new(HashSet::new()),
             bill_zip: Mutex::new(Vec::new()),
+            bill_delay: Mutex::new(Duration::ZERO),
+            bill_downloads: Mutex::new(0),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
@@ -130,6 +134,16 @@ impl PaymentKitDouble {
 
     pub fn set_bill_zip(&self, zip: Vec<u8>) {
         *self.state.bill_zip.lock().unwrap() = zip;
+    }
+
+    /// Bill storage answers this late.
+    pub fn set_bill_delay(&self, delay: Duration) {
+        *self.state.bill_delay.lock().unwrap() = delay;
+    }
+
+    /// How many bill downloads reached the storage.
+    pub fn bill_downloads(&self) -> usize {
+        *self.state.bill_downloads.lock().unwrap()
     }
 
     pub fn huawei_public_key(&self) -> PublicKey {
@@ -170,6 +184,9 @@ async fn handle(
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
     if uri.path().starts_with("/obs/") {
+        *state.bill_downloads.lock().unwrap() += 1;
+        let delay = *state.bill_delay.lock().unwrap();
+        tokio::time::sleep(delay).await;
         return serve_bill(&state, &headers);
     }
     let body = String::from_utf8(body.to_vec()).unwrap();
