@@ -77,6 +77,12 @@ fn public_key_forms() -> Vec<(&'static str, String)> {
         ("hex SPKI", SPKI_HEX.to_owned()),
         ("Base64 SPKI", b64(&spki_der)),
         ("PEM SPKI", spki_pem),
+        // Some encoders name the SM2 OID as the algorithm itself, without id-ecPublicKey.
+        (
+            "hex SPKI with the SM2 OID as algorithm",
+            format!("3050300a06082a811ccf5501822d0342000404{X_A}{Y_A}")
+                .replacen("000404", "0004", 1),
+        ),
         ("PEM X.509 certificate", cert_pem.clone()),
         ("Base64 DER certificate", b64(&pem_body_der(&cert_pem))),
         ("hex DER certificate", hex::encode(pem_body_der(&cert_pem))),

@@ -253,3 +253,36 @@ fn our_rsa_pss_signatures_verify_with_openssl() {
         std::fs::read_to_string(fixture("rsa3072-public.pem")).unwrap()
     );
 }
+
+#[test]
+fn rsassa_pss_keys_from_openssl_load_and_interoperate() {
+    // `openssl genpkey -algorithm RSA-PSS` labels keys with the id-RSASSA-PSS OID.
+    let dir = tempfile::tempdir().unwrap();
+    let private = dir.path().join("pss.pem");
+    let public = dir.path().join("pss-pub.pem");
+    openssl_ok(&[
+        "genpkey",
+        "-algorithm",
+        "RSA-PSS",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        p(&private),
+    ]);
+    openssl_ok(&["pkey", "-in", p(&private), "-pubout", "-out", p(&public)]);
+    let key = PrivateKey::from_text(&std::fs::read_to_string(&private).unwrap()).unwrap();
+    assert_eq!(key.algorithm(), paysign_crypto::KeyAlgorithm::RsaPss);
+    let verifier = PublicKey::from_text(&std::fs::read_to_string(&public).unwrap()).unwrap();
+    let canonical = canonical_json(NOTIFY).unwrap();
+    let sig = key.sign(canonical.as_bytes()).unwrap();
+    verifier.verify(canonical.as_bytes(), &sig).unwrap();
+    let mut extra = vec!["-sha256"];
+    extra.extend_from_slice(&PSS);
+    assert!(openssl_verifies(
+        dir.path(),
+        &public,
+        &canonical,
+        &sig,
+        &extra
+    ));
+}
