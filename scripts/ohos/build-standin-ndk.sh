@@ -67,7 +67,7 @@ build_one() {
 
   # compiler-rt: builtins (emutls) and crtbegin/crtend, in a resource dir that reuses clang's headers.
   local rt
-  rt=$(find "$root/usr/lib/llvm-$clang_major/lib/clang" -type d -path '*/lib/linux' | head -n 1)
+  rt=$(find "$root/usr/lib/llvm-$clang_major/lib/clang" -type d -path '*/lib/linux' | sed -n 1p)
   cp "$rt/libclang_rt.builtins-$arch.a" "$llvmlib/libclang_rt.builtins.a"
   cp "$rt/clang_rt.crtbegin-$arch.o" "$rt/clang_rt.crtend-$arch.o" "$rt/libclang_rt.builtins-$arch.a" \
     "$S/clang-resource/lib/linux/"

@@ -20,7 +20,7 @@ case "$lib" in
 esac
 
 manifest=$(cd "$OHOS_REPO_ROOT" && cargo metadata --format-version 1 --filter-platform "$target" 2>/dev/null |
-  jq -r --arg c "$crate" '.packages[] | select(.name == $c) | .manifest_path' | head -n 1)
+  jq -r --arg c "$crate" '.packages[] | select(.name == $c) | .manifest_path' | sed -n 1p)
 [ -n "$manifest" ] || exit 0
 
 # Every `fn NAME(` inside an `extern "C" { ... }` block that opens a line (napi-sys-ohos wraps its blocks in

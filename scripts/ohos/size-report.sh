@@ -27,7 +27,7 @@ echo "size: sections: $(readelf -SW "$so" | awk "$hex_awk"'
   /^ *\[ *[0-9]+\]/ {
     sub(/^ *\[ *[0-9]+\] */, "")
     if ($1 ~ /^\./ && $2 != "NULL" && $2 != "NOBITS" && $7 ~ /A/) printf "%d %s\n", hex($5), $1
-  }' | sort -rn | head -n 8 | awk '{printf "%s %d, ", $2, $1}' | sed 's/, $//')"
+  }' | sort -rn | sed -n 1,8p | awk '{printf "%s %d, ", $2, $1}' | sed 's/, $//')"
 
 if [ ! -f "$map" ] || [ "$map" -ot "$so" ] && ! cmp -s "$so" "$(ohos_cargo_lib "$target")"; then
   echo "size: no link map for this build ($map); rebuild with make device-libs for the contributors"
@@ -68,8 +68,43 @@ awk -F'\t' '{
       else key = "(other Rust)"
     }
     total[key] += $1
-  } END { for (k in total) printf "%8d  %s\n", total[k], k }' <<<"$items" | sort -rn | head -n "$top"
+  } END { for (k in total) printf "%8d  %s\n", total[k], k }' <<<"$items" | sort -rn | sed -n "1,${top}p"
 
 echo "size: largest items:"
 awk -F'\t' '$2 == "rust" && $3 !~ /^\(Rust, unattributed/ {printf "%8d  %s\n", $1, substr($3, 1, 110)}' <<<"$items" |
-  sort -rn | head -n "$top"
+  sort -rn | sed -n "1,${top}p"
+
+# What the bytes pay for, by kind of code, and what would remove them (printed when above the target).
+sections=$(readelf -SW "$so")
+section_size() { awk "$hex_awk"'{ sub(/^ *\[ *[0-9]+\] */, "") } $1 == "'"$1"'" { print hex($5) }' <<<"$sections"; }
+unwind=$(($(section_size .eh_frame || echo 0) + $(section_size .eh_frame_hdr || echo 0) + $(section_size .gcc_except_table || echo 0)))
+echo "size: by kind of code:"
+awk -F'\t' -v unwind="$unwind" -v above="$([ "$bytes" -gt "$budget" ] && echo 1 || echo 0)" '
+  $2 == "lib" && $3 ~ /libunwind/ { unw += $1; next }
+  $2 != "rust" { next }
+  $3 ~ /serde::private::de::content|ContentDeserializer|ContentRefDeserializer/ { content += $1 }
+  $3 ~ /Deserialize|Deserializer|Visitor|serde::private::de|serde_json::de/ { de += $1 }
+  $3 ~ /serde_json::lexical|f64_long_from_parts|f64_from_parts/ { lex += $1 }
+  $3 ~ /as serde_core::ser::|Serializer|serde_json::ser/ { ser += $1 }
+  $3 ~ /^(<)?core::fmt|as core::fmt::/ { fmt += $1 }
+  $3 ~ /napi_ohos::/ { napi += $1 }
+  END {
+    printf "%8d  serde deserialization (derives, serde_json reader)\n", de
+    printf "%8d    of which buffering through serde Content (internally tagged enums, #[serde(flatten)])\n", content
+    printf "%8d    of which exact float parsing (serde_json feature float_roundtrip)\n", lex
+    printf "%8d  serde serialization\n", ser
+    printf "%8d  formatting (core::fmt, Debug/Display impls)\n", fmt
+    printf "%8d  N-API conversions (napi_ohos)\n", napi
+    printf "%8d  unwinding: libunwind.a code plus .eh_frame/.gcc_except_table (%d); needed to turn panics into exceptions\n", unw + unwind, unwind
+    if (above) {
+      print "size: what would remove bytes:"
+      if (content > 0) {
+        print "size:   - serde Content buffering (" content " bytes): internally tagged enums (`#[serde(tag = ...)]`) and"
+        print "size:     #[serde(flatten)] in the types the library parses (paysign-core: flow state, PaysignError,"
+        print "size:     orderStr); externally tagged enums and plain structs deserialize straight from the reader"
+      }
+      if (lex > 0) print "size:   - serde_json feature float_roundtrip (" lex " bytes): exact float parsing; integers need none"
+      if (fmt > 10000) print "size:   - core::fmt (" fmt " bytes): fewer formatted (format!/Debug) error messages"
+      print "size:   - not removable while panics must come back as exceptions: libunwind and the unwind tables"
+    }
+  }' <<<"$items"
