@@ -454,9 +454,9 @@ async fn every_business_code_reaches_the_caller_typed() {
 #[tokio::test]
 async fn a_slow_answer_times_out_and_the_retry_succeeds() {
     let (double, key) = start().await;
-    double.script([Script::Delay(Duration::from_millis(800))]);
+    double.script([Script::Delay(Duration::from_millis(4000))]);
     let mut config = double.config(MerchantModel::Direct, key);
-    config.request_timeout = Duration::from_millis(300);
+    config.request_timeout = Duration::from_millis(1500);
     let client = PasClient::new(config).unwrap();
     let order = client.query_order("ORDER-1").await.unwrap();
     assert_eq!(order.merc_order_no, "ORDER-1");
@@ -777,10 +777,10 @@ async fn only_transport_errors_and_frequency_limits_are_retried() {
 async fn bill_downloads_have_their_own_timeout_and_bounded_retries() {
     let (double, key) = start().await;
     double.set_bill_zip(make_zip(&[("a.csv", TRADE_CSV.as_bytes())]));
-    double.set_bill_delay(Duration::from_millis(400));
+    double.set_bill_delay(Duration::from_millis(1500));
     let mut config = double.config(MerchantModel::Direct, key);
-    config.request_timeout = Duration::from_millis(100);
-    config.download_timeout = Duration::from_millis(1500);
+    config.request_timeout = Duration::from_millis(1000);
+    config.download_timeout = Duration::from_secs(6);
     let client = PasClient::new(config.clone()).unwrap();
     // Slower than an API call may take, within the download budget: fine.
     assert_eq!(
@@ -794,7 +794,7 @@ async fn bill_downloads_have_their_own_timeout_and_bounded_retries() {
     );
     assert_eq!(double.bill_downloads(), 1);
     // Slower than the download budget: a transport timeout after 1 + max_retries attempts.
-    config.download_timeout = Duration::from_millis(150);
+    config.download_timeout = Duration::from_millis(300);
     let client = PasClient::new(config).unwrap();
     let err = client.trade_bill("20250101", None).await.unwrap_err();
     assert!(

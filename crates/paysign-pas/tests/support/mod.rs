@@ -166,7 +166,8 @@ impl PaymentKitDouble {
             MerchantSigner::new(caller, AUTH_ID, key),
             self.huawei_public_key(),
         );
-        config.request_timeout = Duration::from_millis(1500);
+        // Generous: debug-build SM2 on a loaded 2-core machine; tests about timeouts set their own.
+        config.request_timeout = Duration::from_secs(10);
         config.retry_backoff = Duration::from_millis(10);
         config
     }
