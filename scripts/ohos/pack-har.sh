@@ -51,7 +51,7 @@ for t in "${OHOS_TARGETS[@]}"; do required+=("package/libs/$(ohos_abi "$t")/libp
 missing=()
 for f in "${required[@]}"; do grep -qxF "$f" <<<"$listing" || missing+=("$f"); done
 echo "har: $har, $(stat -c %s "$har") bytes, $(grep -vc '/$' <<<"$listing") files:"
-grep -E '^package/(Index\.ets|oh-package\.json5|libs/.*\.so|src/main/cpp/types/.*)$' <<<"$listing" | sed 's/^/har:   /'
+grep -E '^package/(Index\.ets|oh-package\.json5|libs/.*\.so|src/main/cpp/types/.*[^/])$' <<<"$listing" | sed 's/^/har:   /'
 if [ ${#missing[@]} -gt 0 ]; then
   echo "har: missing from $har: ${missing[*]}; removed it" >&2
   rm -f "$har"
