@@ -26,6 +26,8 @@ fn type_name(t: ValueType) -> &'static str {
         ValueType::Boolean => "boolean",
         ValueType::Number => "number",
         ValueType::String => "string",
+        // ArkTS's NAPI has no Symbol (napi-ohos leaves the variant out on ohos).
+        #[cfg(not(target_env = "ohos"))]
         ValueType::Symbol => "symbol",
         ValueType::Object => "object",
         ValueType::Function => "function",

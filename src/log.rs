@@ -4,7 +4,8 @@
 //! (`%` doubled, NUL dropped, cut to hilog's entry size). Callers pass text that is already
 //! redacted (`paysign_core::redact`); nothing here knows what a secret is.
 
-/// Severity of a log line.
+/// Severity of a log line. The full set, though not every level has a call site yet.
+#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Level {
     Debug,
