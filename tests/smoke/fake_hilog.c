@@ -1,12 +1,15 @@
 /*
  * Test double of HarmonyOS hilog (libhilog_ndk.z.so) for the device smoke test: writes each entry to
- * stderr as "hilog <level> <tag>: <message>". The functions the binding crate declares beyond these come
+ * stderr as "hilog <level> <tag>: <message>" and counts entries whose format string carries a printf
+ * directive from logged data (the hilog binding passes the message as the format). The functions the binding crate declares beyond these come
  * from fake_hilog_defaults.c (generated from its import list) and report themselves when called.
  */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+int OH_LOG_VPrint(int type, int level, unsigned int domain, const char *tag, const char *fmt, va_list ap);
 
 static const char *level_name(int level) {
   switch (level) {
@@ -19,25 +22,43 @@ static const char *level_name(int level) {
   }
 }
 
+static unsigned entries, format_violations;
+
+/* How many entries were logged, and how many carried a printf directive that had no argument. */
+unsigned fake_hilog_entries(void) { return entries; }
+unsigned fake_hilog_format_violations(void) { return format_violations; }
+
+/* Formats like hilog, without trusting the format: "%%" and string directives ("%s", "%{public}s",
+ * "%{private}s") are honoured; any other directive (a "%d" or "%n" that came from logged data) is a
+ * violation, counted and printed verbatim instead of being passed to printf (undefined behaviour). */
 int OH_LOG_VPrint(int type, int level, unsigned int domain, const char *tag, const char *fmt, va_list ap) {
   (void)type;
   (void)domain;
-  /* The device's format adds privacy flags ("%{public}s"): drop them for vfprintf. */
-  char plain[1024];
-  size_t o = 0;
-  for (const char *p = fmt ? fmt : ""; *p && o < sizeof plain - 1; p++) {
-    if (p[0] == '%' && (strncmp(p + 1, "{public}", 8) == 0 || strncmp(p + 1, "{private}", 9) == 0)) {
-      plain[o++] = '%';
-      p = strchr(p, '}');
-      continue;
-    }
-    plain[o++] = *p;
-  }
-  plain[o] = '\0';
+  entries++;
   int n = fprintf(stderr, "hilog %s %s: ", level_name(level), tag ? tag : "");
-  n += vfprintf(stderr, plain, ap);
+  const char *p = fmt ? fmt : "";
+  bool bad = false;
+  for (const char *q = p; *q; q++) {
+    if (*q != '%') continue;
+    if (q[1] == '%') { q++; continue; }
+    if (q[1] == 's') { q++; continue; }
+    if (strncmp(q + 1, "{public}s", 9) == 0 || strncmp(q + 1, "{private}s", 10) == 0) { q = strchr(q, '}') + 1; continue; }
+    bad = true;
+  }
+  if (bad) {
+    format_violations++;
+    n += fprintf(stderr, "[fake hilog: printf directive without argument in] %s\n", p);
+    return n;
+  }
+  for (; *p; p++) {
+    if (*p != '%') { fputc(*p, stderr); n++; continue; }
+    if (p[1] == '%') { fputc('%', stderr); n++; p++; continue; }
+    p = p[1] == 's' ? p + 1 : strchr(p, '}') + 1;
+    const char *arg = va_arg(ap, const char *);
+    n += fprintf(stderr, "%s", arg ? arg : "(null)");
+  }
   fputc('\n', stderr);
-  return n;
+  return n + 1;
 }
 
 int OH_LOG_Print(int type, int level, unsigned int domain, const char *tag, const char *fmt, ...) {

@@ -17,6 +17,7 @@
 static unsigned passed, failed;
 static napi_env env;
 static napi_value exports;
+static void *lib; /* libpaysign.so; dlsym on it also searches its dependencies (the fake hilog) */
 
 static void check(int ok, const char *what) {
   if (ok) {
@@ -144,6 +145,17 @@ static void test_parse_order_str(void) {
         "parseOrderStr throws 2007 for a prepay_id past its 10-minute validity");
 }
 
+/* The merchant's ticket answer: {orderStr, mercOrderNo, mercContractCode} with the orderStr as a JSON string. */
+static void ticket_body(const char *order_str, char *out, size_t size) {
+  char escaped[1024], *o = escaped;
+  for (const char *p = order_str; *p && o < escaped + sizeof escaped - 3; p++) {
+    if (*p == '"' || *p == '\\') *o++ = '\\';
+    *o++ = *p;
+  }
+  *o = '\0';
+  snprintf(out, size, "{\"orderStr\":\"%s\",\"mercOrderNo\":\"M20250701001\",\"mercContractCode\":\"C001\"}", escaped);
+}
+
 static void test_flow(void) {
   napi_value thrown, config = object();
   napi_value state = call("newFlow", 1, &config, &thrown);
@@ -160,19 +172,8 @@ static void test_flow(void) {
   check(fake_napi_string(get(step, "state")) != NULL, "stepFlow returns the next state");
 
   napi_value fetched = object();
-  char body[1024];
-  snprintf(body, sizeof body, "{\"orderStr\":\"%s\",\"mercOrderNo\":\"M20250701001\",\"mercContractCode\":\"C001\"}",
-           "__ORDER__");
-  /* The ticket body embeds the orderStr as a JSON string: escape its quotes and backslashes. */
-  char escaped[1024], *o = escaped;
-  for (const char *p = valid_order_str; *p && o < escaped + sizeof escaped - 3; p++) {
-    if (*p == '"' || *p == '\\') *o++ = '\\';
-    *o++ = *p;
-  }
-  *o = '\0';
   char full[2048];
-  char *hole = strstr(body, "__ORDER__");
-  snprintf(full, sizeof full, "%.*s%s%s", (int)(hole - body), body, escaped, hole + strlen("__ORDER__"));
+  ticket_body(valid_order_str, full, sizeof full);
   put(fetched, "kind", str("TICKET_FETCHED"));
   put(fetched, "nowMs", num(NOW_MS + 100));
   put(fetched, "body", str(full));
@@ -188,6 +189,40 @@ static void test_flow(void) {
   show("stepFlow(garbage, STARTED)", none ? none : thrown);
   check(none == NULL && is_paysign_error(thrown, 1003, "INVALID_STATE"),
         "stepFlow throws 1003 INVALID_STATE for a state it did not write");
+}
+
+/* Logged data never reaches hilog as printf directives: an app_id full of them opens the cashier (the
+ * flow logs the redacted orderStr, app_id in clear) and the fake hilog must see no bare directive. */
+static void test_log_format(void) {
+  unsigned (*entries)(void) = (unsigned (*)(void))dlsym(lib, "fake_hilog_entries");
+  unsigned (*violations)(void) = (unsigned (*)(void))dlsym(lib, "fake_hilog_format_violations");
+  if (!entries || !violations) {
+    printf("   (this build does not log through hilog)\n");
+    return;
+  }
+  static const char *const hostile =
+      "{\"app_id\":\"10%n%s%x%d\",\"merc_no\":\"101610000123\",\"prepay_id\":\"1250701172358089759170400\","
+      "\"timestamp\":\"1751361838042\",\"noncestr\":\"6f18060eee669126b98e474407cc0682\","
+      "\"sign\":\"c2lnbmF0dXJl\",\"auth_id\":\"101610000031001\"}";
+  napi_value thrown, config = object();
+  napi_value state = call("newFlow", 1, &config, &thrown);
+  napi_value started = object();
+  put(started, "kind", str("STARTED"));
+  put(started, "nowMs", num(NOW_MS));
+  napi_value args[2] = {state, started};
+  napi_value step = call("stepFlow", 2, args, &thrown);
+  char body[2048];
+  ticket_body(hostile, body, sizeof body);
+  napi_value fetched = object();
+  put(fetched, "kind", str("TICKET_FETCHED"));
+  put(fetched, "nowMs", num(NOW_MS + 100));
+  put(fetched, "body", str(body));
+  napi_value args2[2] = {get(step, "state"), fetched};
+  unsigned before = entries();
+  napi_value step2 = call("stepFlow", 2, args2, &thrown);
+  check(str_eq(get(get(step2, "action"), "kind"), "OPEN_CASHIER") && entries() > before,
+        "stepFlow logs the step through hilog");
+  check(violations() == 0, "logged data reaches hilog with every % escaped (no printf directive from input)");
 }
 
 static void test_panic(const char *expected_version) {
@@ -218,7 +253,7 @@ int main(int argc, char **argv) {
   }
   setvbuf(stdout, NULL, _IONBF, 0); /* keep the report in order with the library's stderr logs */
   env = fake_napi_env();
-  void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   check(lib != NULL, "dlopen resolves every import against the fake runtime and libc");
   if (!lib) {
     fprintf(stderr, "dlopen: %s\n", dlerror());
@@ -254,6 +289,7 @@ int main(int argc, char **argv) {
   if (has_export("version")) test_version(argv[2]);
   if (has_export("parseOrderStr")) test_parse_order_str();
   if (has_export("newFlow") && has_export("stepFlow")) test_flow();
+  if (has_export("newFlow") && has_export("stepFlow")) test_log_format();
   if (has_export("selfTest")) test_panic(argv[2]);
 
   check(fake_napi_unimplemented_calls() == 0, "the library called only napi functions the fake runtime implements");
