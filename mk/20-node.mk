@@ -4,7 +4,8 @@
 #   dts-check   fail when the committed types differ from a fresh generation
 #   node-test   dts-check, then node:test over the real library: every export, the hostile corpus
 #   demo-run    the flow through the real library, cashier and merchant server simulated (make demo)
-#   bench-node  release build; parseOrderStr vs the same checks in plain JS, stepFlow per call
+#   bench-node  release build; parseOrderStr vs the same checks in plain JS, stepFlow per call, and
+#               the same work in Rust alone (crates/paysign-core/benches/core.rs)
 .PHONY: host-lib host-lib-release dts dts-check node-test demo-run bench-node
 TEST_STEPS += node-test
 
@@ -42,3 +43,5 @@ demo-run: host-lib
 
 bench-node: host-lib-release
 	PAYSIGN_NODE_ADDON=$(HOST_LIB_RELEASE) $(NODE) scripts/bench-node.mjs
+	@echo "the same work in Rust, without N-API (paysign-core, release):"
+	$(CARGO) bench --locked -p paysign-core --bench core
