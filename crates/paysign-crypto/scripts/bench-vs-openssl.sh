@@ -9,16 +9,15 @@ command -v openssl >/dev/null || { echo "bench-vs-openssl: openssl not found (ru
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# The bench profile inherits the size-tuned release profile of the device library; measure the
-# crypto at full speed instead (environment override: nothing in Cargo.toml changes).
+# The bench profile inherits the size-tuned release profile of the device library (opt-level
+# "s", fat LTO, one codegen unit); measure the crypto at full speed instead (environment
+# override: nothing in Cargo.toml changes).
 export CARGO_PROFILE_BENCH_OPT_LEVEL=3
-export CARGO_PROFILE_BENCH_LTO=thin
-export CARGO_PROFILE_BENCH_CODEGEN_UNITS=16
 
 # Build first, then run the bench executable itself: no compiling (or waiting for another
 # build's cargo lock) between the OpenSSL and the paysign measurements.
 bench_exe=$(cargo bench -p paysign-crypto --bench crypto --no-run --message-format=json \
-  | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
+  | grep '"kind":\["bench"\]' | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
 [ -x "$bench_exe" ] || { echo "bench-vs-openssl: benchmark executable not built" >&2; exit 1; }
 
 # OpenSSL is measured before and after ours and its better figures are kept: on a shared

@@ -40,8 +40,11 @@ pub fn canonical_get(path_and_query: &str) -> String {
     let text = path_and_query.trim();
     let without_fragment = text.split_once('#').map_or(text, |(before, _)| before);
     let without_origin = match without_fragment.split_once("://") {
-        // A full URL: the signed part starts at the first '/' after the host.
-        Some((_, rest)) => rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/"),
+        // A full URL: the signed part starts at the first '/' (or '?') after the host.
+        Some((_, rest)) => rest
+            .find(['/', '?'])
+            .and_then(|i| rest.get(i..))
+            .unwrap_or("/"),
         None => without_fragment,
     };
     if without_origin.starts_with('/') {

@@ -43,6 +43,11 @@ fn spec_get_example() {
         "/a/b?x=1"
     );
     assert_eq!(canonical_get("https://host.example"), "/");
+    assert_eq!(canonical_get("https://host.example?x=1"), "/?x=1");
+    assert_eq!(
+        canonical_get("http://host.example:8080/p?q=a%20b"),
+        "/p?q=a%20b"
+    );
     assert_eq!(canonical_get("a/b"), "/a/b");
 }
 
