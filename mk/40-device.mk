@@ -6,27 +6,17 @@
 #                .har's listing
 # Nothing here touches host builds: the device toolchain is passed through the environment of the
 # device cargo calls only. std is built from rust-src once per target (same flags on every call).
-.PHONY: har device-libs device-test device-elf-check device-smoke device-size device-dts
+.PHONY: har device-libs device-test device-elf-check device-smoke device-size
 TEST_STEPS += device-test
-
-# The native-API area generates paysign/src/main/cpp/types/libpaysign/index.d.ts with this rule; `har`
-# runs it when it exists and otherwise packs the committed declarations.
-DEVICE_DTS_RULE ?= dts
 
 device-libs: setup
 	scripts/ohos/build-device-libs.sh
 
-device-dts:
-	@if $(MAKE) -n $(DEVICE_DTS_RULE) >/dev/null 2>&1; then \
-	  $(MAKE) --no-print-directory $(DEVICE_DTS_RULE); \
-	else \
-	  echo "har: no '$(DEVICE_DTS_RULE)' rule; packing the committed .d.ts"; \
-	fi
-
 device-size: device-libs
 	scripts/ohos/size-report.sh aarch64-unknown-linux-ohos
 
-har: device-libs device-dts device-size
+# dts (mk/20-node.mk) regenerates paysign/src/main/cpp/types/libpaysign/ from the Rust definitions.
+har: device-libs dts device-size
 	scripts/ohos/pack-har.sh
 
 device-elf-check: device-libs

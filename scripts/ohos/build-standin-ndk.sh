@@ -50,10 +50,11 @@ build_one() {
     "${sudo_cmd[@]}" apt-get update -qq
   fi
   local pkgs=("musl:$debarch" "musl-dev:$debarch" "libclang-rt-$clang_major-dev:$debarch")
+  # First try with the package lists there are; on a miss, refresh them once and show apt's errors.
   if ! (cd "$S/debs/$debarch" && apt-get download -qq "${pkgs[@]}" 2>/dev/null); then
     local sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
-    (cd "$S/debs/$debarch" && apt-get download -qq "${pkgs[@]}" 2>/dev/null)
+    (cd "$S/debs/$debarch" && apt-get download -qq "${pkgs[@]}")
   fi
   local root="$work/deb-root"
   mkdir -p "$root"

@@ -83,6 +83,8 @@ for target in "${targets[@]}"; do
     echo "#   imports: $(grep -cE '^(napi_|node_api_)' <<<"$imports" || true) napi, $(grep -c '^OH_LOG_' <<<"$imports" || true) hilog, $(grep -c . <<<"$libc_imports" || true) libc"
     check "$([ -z "$not_in_musl" ]; echo $?)" "$abi: every libc import is defined by musl's libc.so" \
       "$(tr '\n' ' ' <<<"$not_in_musl")"
+  else
+    echo "#   (no stand-in musl libc.so to compare the libc imports with: scripts/ohos/build-standin-ndk.sh)"
   fi
 
   check "$(! grep -q TEXTREL <<<"$dynamic"; echo $?)" "$abi: no text relocations"

@@ -19,7 +19,7 @@ case "$lib" in
   *) echo "import-list: no binding crate known for lib$lib.so" >&2; exit 2 ;;
 esac
 
-manifest=$(cd "$OHOS_REPO_ROOT" && cargo metadata --format-version 1 --filter-platform "$target" 2>/dev/null |
+manifest=$(cd "$OHOS_REPO_ROOT" && cargo metadata --quiet --format-version 1 --filter-platform "$target" |
   jq -r --arg c "$crate" '.packages[] | select(.name == $c) | .manifest_path' | sed -n 1p)
 [ -n "$manifest" ] || exit 0
 
