@@ -2,6 +2,7 @@
 # The device targets, their OHOS library folder names and HAR ABI folders, in build order.
 # shellcheck shell=bash
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 OHOS_TARGETS=(aarch64-unknown-linux-ohos x86_64-unknown-linux-ohos)
 
 # Repo root and the shared cargo target dir.
