@@ -14,6 +14,7 @@ mod canonical;
 mod keys;
 pub mod rules;
 mod sig;
+mod sm2_verify;
 
 pub use canonical::{canonical_get, canonical_json, CanonicalError};
 pub use keys::{KeyAlgorithm, KeyError, PrivateKey, PublicKey};

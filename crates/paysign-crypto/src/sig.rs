@@ -75,8 +75,11 @@ impl PublicKey {
         match &self.inner {
             PublicInner::Sm2(key) => {
                 let signature = decode_sm2_signature(signature_b64)?;
-                key.verify(message, &signature)
-                    .map_err(|_| VerifyError::Mismatch)
+                if key.1.verify(message, &signature) {
+                    Ok(())
+                } else {
+                    Err(VerifyError::Mismatch)
+                }
             }
             PublicInner::Rsa(key) => {
                 let bytes = decode_b64(signature_b64)?;
@@ -106,7 +109,7 @@ impl PublicKey {
             return Err(VerifyError::DistIdForRsa);
         };
         let signature = decode_sm2_signature(signature_b64)?;
-        let point = sm2::PublicKey::from(key.as_ref());
+        let point = sm2::PublicKey::from(&key.0);
         let other =
             sm2::dsa::VerifyingKey::new(distid, point).map_err(|_| VerifyError::InvalidDistId)?;
         other

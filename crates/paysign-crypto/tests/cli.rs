@@ -292,6 +292,18 @@ fn key_and_usage_errors_exit_2_with_a_reason() {
         stderr(&missing),
         "error: key file missing-key.pem does not exist\n"
     );
+    let not_a_file = run(&["verify", "--public-key", "keys/huawei"], Some(body));
+    assert_eq!(
+        stderr(&not_a_file),
+        "error: KEY is neither an existing file nor key text: the key text is not PEM, hex or Base64\n"
+    );
+    // A broken private key given as text is never echoed back.
+    let pem = std::fs::read_to_string(fixture("sm2-other-private.pem")).unwrap();
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let broken = &b64[..b64.len() - 4];
+    let out = run(&["sign", "--private-key", broken], Some(body));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains(&broken[8..40]), "{}", stderr(&out));
     let private = run(
         &[
             "verify",

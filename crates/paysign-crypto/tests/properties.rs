@@ -179,6 +179,42 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The fast (variable-time) SM2 verifier agrees with the `sm2` crate's own verifier (reached
+    /// through `verify_sm2_with_distid`) on valid signatures, tampered ones and random (r, s).
+    #[test]
+    fn fast_sm2_verify_agrees_with_the_crate(
+        message in prop::collection::vec(any::<u8>(), 0..200),
+        flip in any::<Option<(usize, u8)>>(),
+        r in prop::array::uniform32(any::<u8>()),
+        s in prop::array::uniform32(any::<u8>()),
+    ) {
+        use base64::Engine as _;
+        let id = paysign_crypto::rules::SM2_DEFAULT_DISTID;
+        let key = sm2_key().public_key();
+        let sig = sm2_key().sign(&message).unwrap();
+        let mut signed_message = message.clone();
+        if let Some((at, bits)) = flip {
+            if !signed_message.is_empty() && bits != 0 {
+                let i = at % signed_message.len();
+                signed_message[i] ^= bits;
+            }
+        }
+        let fast = key.verify(&signed_message, &sig).is_ok();
+        let reference = key.verify_sm2_with_distid(&signed_message, &sig, id).is_ok();
+        prop_assert_eq!(fast, reference);
+        prop_assert_eq!(fast, signed_message == message);
+
+        let random = base64::engine::general_purpose::STANDARD.encode([r, s].concat());
+        prop_assert_eq!(
+            key.verify(&message, &random).is_ok(),
+            key.verify_sm2_with_distid(&message, &random, id).is_ok()
+        );
+    }
+}
+
+proptest! {
     // RSA-PSS signing is slower in a debug build.
     #![proptest_config(ProptestConfig::with_cases(12))]
 

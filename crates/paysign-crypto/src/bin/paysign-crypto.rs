@@ -127,7 +127,7 @@ fn run(command: Command) -> Result<(), Failure> {
             file,
         } => {
             let key = load_key_text(&public_key)
-                .and_then(|text| PublicKey::from_text(&text).map_err(|e| usage(e.to_string())))?;
+                .and_then(|text| PublicKey::from_text(&text).map_err(|e| key_failure(&e)))?;
             let body = read_body(file.as_deref())?;
             if show_canonical {
                 if let Ok(canonical) = canonical_json(&body) {
@@ -146,7 +146,7 @@ fn run(command: Command) -> Result<(), Failure> {
             file,
         } => {
             let key = load_key_text(&private_key)
-                .and_then(|text| PrivateKey::from_text(&text).map_err(|e| usage(e.to_string())))?;
+                .and_then(|text| PrivateKey::from_text(&text).map_err(|e| key_failure(&e)))?;
             match (key.algorithm(), rsa) {
                 (KeyAlgorithm::Sm2, true) => {
                     return Err(usage("--rsa was given but the key is an SM2 key"))
@@ -203,6 +203,17 @@ fn load_key_text(key: &str) -> Result<zeroize::Zeroizing<String>, Failure> {
         return Err(usage(format!("key file {key} does not exist")));
     }
     Ok(zeroize::Zeroizing::new(key.to_owned()))
+}
+
+/// The argument was not a file, so it was read as key text; when that fails too, say both
+/// (without echoing the argument: it may be key material).
+fn key_failure(error: &paysign_crypto::KeyError) -> Failure {
+    match error {
+        paysign_crypto::KeyError::UnrecognizedEncoding | paysign_crypto::KeyError::Empty => usage(
+            format!("KEY is neither an existing file nor key text: {error}"),
+        ),
+        other => usage(other.to_string()),
+    }
 }
 
 fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
