@@ -523,7 +523,9 @@ fn foreign_state_strings_are_1003() {
         .encode()
         .unwrap();
     let bad_version = good.replacen("\"v\":1", "\"v\":2", 1);
-    let bad_config = good.replacen("\"backoffFactor\":2.0", "\"backoffFactor\":0.0", 1);
+    // The factor is kept as its f64 bit pattern; 0 is the bits of 0.0, below the allowed 1..=10.
+    let factor_bits = format!("\"backoffFactorBits\":{}", 2.0f64.to_bits());
+    let bad_config = good.replacen(&factor_bits, "\"backoffFactorBits\":0", 1);
     assert_ne!(bad_config, good);
     for text in [
         String::new(),

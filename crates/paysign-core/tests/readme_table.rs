@@ -1,6 +1,11 @@
 //! The README's error table is rendered from the Rust table, so the two cannot drift.
 //! `PAYSIGN_BLESS=1 cargo test -p paysign-core --test readme_table` rewrites it after a change.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use paysign_core::error::error_table;
 
@@ -30,7 +35,9 @@ fn rendered() -> String {
 fn readme_error_table_is_the_rust_table() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
     let readme = std::fs::read_to_string(path).unwrap();
-    let (head, rest) = readme.split_once(START).expect("README has the start marker");
+    let (head, rest) = readme
+        .split_once(START)
+        .expect("README has the start marker");
     let (current, tail) = rest.split_once(END).expect("README has the end marker");
     let wanted = format!("\n{}", rendered());
     if current == wanted {
