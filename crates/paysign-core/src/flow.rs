@@ -186,7 +186,9 @@ impl FlowState {
 
     /// The opaque state string.
     pub fn encode(&self) -> Result<String, PaysignError> {
-        Ok(codec::state_to_value(self).to_string())
+        codec::state_to_json(self).map_err(|e| PaysignError::Internal {
+            reason: format!("state serialization: {e}"),
+        })
     }
 
     /// Reads a state string this library wrote; anything else is error 1003.

@@ -1,5 +1,5 @@
-//! The flow state's string form, shaped by hand: plain JSON objects written and read through
-//! `serde_json::Value`, which the library needs anyway for tickets and status answers.
+//! The flow state's string form, shaped by hand: plain JSON objects, written straight to text and
+//! read through `serde_json::Value`, which the library needs anyway for tickets and status answers.
 //!
 //! Why not derived serde: internally tagged enums buffer every value through serde's `Content`
 //! before dispatching, which cost the device library about 84 KB. Floats are kept as their bit
@@ -14,34 +14,115 @@ use crate::error::PaysignError;
 use crate::outcome::{ContractOutcome, PayAndSignOutcome, PaymentOutcome};
 use crate::status::{MerchantContract, MerchantPayment, MerchantStatus};
 
-/// Why a state could not be read; becomes the reason of error 1003.
+/// Why a state could not be read (the reason of error 1003) or written (of error 5002).
 type Problem = String;
 
 // --- writing ---
 
-/// Builds one JSON object; `None` values are left out.
+/// One JSON object being written straight to text (no `Value` tree); `None` values are left out.
 #[derive(Default)]
-struct Obj(Map<String, Value>);
+struct Obj {
+    out: Vec<u8>,
+    /// The first error of serde_json's string writer (it cannot fail on a Vec; kept, not dropped).
+    error: Option<serde_json::Error>,
+}
+
+/// What a field's value can be.
+trait Field {
+    fn write(self, obj: &mut Obj);
+}
 
 impl Obj {
-    fn put(mut self, key: &str, value: impl Into<Value>) -> Obj {
-        self.0.insert(key.to_string(), value.into());
+    fn put(mut self, key: &str, value: impl Field) -> Obj {
+        // Keys are this module's ASCII literals: nothing to escape.
+        self.out.push(if self.out.is_empty() { b'{' } else { b',' });
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        value.write(&mut self);
         self
     }
 
-    fn put_opt(self, key: &str, value: Option<impl Into<Value>>) -> Obj {
+    fn put_opt(self, key: &str, value: Option<impl Field>) -> Obj {
         match value {
             Some(value) => self.put(key, value),
             None => self,
         }
     }
 
-    fn done(self) -> Value {
-        Value::Object(self.0)
+    fn close(&mut self) {
+        if self.out.is_empty() {
+            self.out.push(b'{');
+        }
+        self.out.push(b'}');
+    }
+
+    fn finish(mut self) -> Result<String, Problem> {
+        self.close();
+        match self.error {
+            Some(error) => Err(error.to_string()),
+            // Only UTF-8 was written: ASCII punctuation and serde_json's escaped strings.
+            None => String::from_utf8(self.out).map_err(|e| e.to_string()),
+        }
     }
 }
 
-pub(super) fn state_to_value(state: &FlowState) -> Value {
+impl Field for Obj {
+    fn write(mut self, obj: &mut Obj) {
+        self.close();
+        obj.out.append(&mut self.out);
+        if obj.error.is_none() {
+            obj.error = self.error;
+        }
+    }
+}
+
+impl Field for u64 {
+    fn write(self, obj: &mut Obj) {
+        obj.out.extend_from_slice(self.to_string().as_bytes());
+    }
+}
+
+impl Field for i64 {
+    fn write(self, obj: &mut Obj) {
+        obj.out.extend_from_slice(self.to_string().as_bytes());
+    }
+}
+
+impl Field for u32 {
+    fn write(self, obj: &mut Obj) {
+        u64::from(self).write(obj);
+    }
+}
+
+impl Field for u16 {
+    fn write(self, obj: &mut Obj) {
+        u64::from(self).write(obj);
+    }
+}
+
+impl Field for bool {
+    fn write(self, obj: &mut Obj) {
+        obj.out
+            .extend_from_slice(if self { b"true" } else { b"false" });
+    }
+}
+
+impl Field for &str {
+    fn write(self, obj: &mut Obj) {
+        if let Err(error) = serde_json::to_writer(&mut obj.out, self) {
+            obj.error.get_or_insert(error);
+        }
+    }
+}
+
+impl Field for &String {
+    fn write(self, obj: &mut Obj) {
+        self.as_str().write(obj);
+    }
+}
+
+pub(super) fn state_to_json(state: &FlowState) -> Result<String, Problem> {
     let (phase, data) = match &state.phase {
         Phase::New => ("new", None),
         Phase::FetchingTicket => ("fetchingTicket", None),
@@ -49,51 +130,48 @@ pub(super) fn state_to_value(state: &FlowState) -> Value {
             "inCashier",
             Some(
                 Obj::default()
-                    .put("order", order_to_value(order))
-                    .put("openedMs", *opened_ms)
-                    .done(),
+                    .put("order", order_obj(order))
+                    .put("openedMs", *opened_ms),
             ),
         ),
-        Phase::Querying { confirm } => ("querying", Some(confirm_to_value(confirm))),
-        Phase::Waiting { confirm } => ("waiting", Some(confirm_to_value(confirm))),
-        Phase::Done { outcome } => ("done", Some(outcome_to_value(outcome))),
+        Phase::Querying { confirm } => ("querying", Some(confirm_obj(confirm))),
+        Phase::Waiting { confirm } => ("waiting", Some(confirm_obj(confirm))),
+        Phase::Done { outcome } => ("done", Some(outcome_obj(outcome))),
     };
     Obj::default()
         .put("v", state.v)
-        .put("config", config_to_value(&state.config))
+        .put("config", config_obj(&state.config))
         .put_opt("startedMs", state.started_ms)
         .put("lastNowMs", state.last_now_ms)
         .put("cashierOpened", state.cashier_opened)
         .put("phase", phase)
         .put_opt("data", data)
-        .done()
+        .finish()
 }
 
-fn config_to_value(c: &FlowConfig) -> Value {
+fn config_obj(c: &FlowConfig) -> Obj {
     Obj::default()
         .put("overallDeadlineMs", c.overall_deadline_ms)
         .put("confirmDeadlineMs", c.confirm_deadline_ms)
         .put("backoffInitialMs", c.backoff_initial_ms)
         .put("backoffCapMs", c.backoff_cap_ms)
         .put("backoffFactorBits", c.backoff_factor.to_bits())
-        .put_opt("expectedAppId", c.expected_app_id.clone())
-        .done()
+        .put_opt("expectedAppId", c.expected_app_id.as_deref())
 }
 
-fn order_to_value(o: &OrderRef) -> Value {
+fn order_obj(o: &OrderRef) -> Obj {
     Obj::default()
-        .put("mercOrderNo", o.merc_order_no.clone())
-        .put("mercContractCode", o.merc_contract_code.clone())
-        .done()
+        .put("mercOrderNo", &o.merc_order_no)
+        .put("mercContractCode", &o.merc_contract_code)
 }
 
-fn confirm_to_value(c: &Confirm) -> Value {
+fn confirm_obj(c: &Confirm) -> Obj {
     let (cashier_code, cashier_message) = match &c.cashier {
         CashierResult::Returned => (None, None),
-        CashierResult::Failed { code, message } => (Some(*code), Some(message.clone())),
+        CashierResult::Failed { code, message } => (Some(*code), Some(message.as_str())),
     };
     Obj::default()
-        .put("order", order_to_value(&c.order))
+        .put("order", order_obj(&c.order))
         .put_opt("cashierCode", cashier_code)
         .put_opt("cashierMessage", cashier_message)
         .put(
@@ -105,14 +183,13 @@ fn confirm_to_value(c: &Confirm) -> Value {
         )
         .put("untilMs", c.until_ms)
         .put("queries", c.queries)
-        .put_opt("lastStatus", c.last_status.as_ref().map(status_to_value))
-        .put_opt("lastError", c.last_error.as_ref().map(error_to_value))
-        .done()
+        .put_opt("lastStatus", c.last_status.as_ref().map(status_obj))
+        .put_opt("lastError", c.last_error.as_ref().map(error_obj))
 }
 
-fn status_to_value(s: &MerchantStatus) -> Value {
+fn status_obj(s: &MerchantStatus) -> Obj {
     Obj::default()
-        .put("mercOrderNo", s.merc_order_no.clone())
+        .put("mercOrderNo", &s.merc_order_no)
         .put(
             "payment",
             match s.payment {
@@ -129,53 +206,47 @@ fn status_to_value(s: &MerchantStatus) -> Value {
                 MerchantContract::Pending => "PENDING",
             },
         )
-        .put_opt("contractId", s.contract_id.clone())
+        .put_opt("contractId", s.contract_id.as_deref())
         .put("updatedAt", s.updated_at)
-        .done()
 }
 
-fn outcome_to_value(o: &PayAndSignOutcome) -> Value {
+fn outcome_obj(o: &PayAndSignOutcome) -> Obj {
     Obj::default()
         .put("payment", o.payment.as_str())
         .put("contract", o.contract.as_str())
-        .put_opt("mercOrderNo", o.merc_order_no.clone())
-        .put_opt("mercContractCode", o.merc_contract_code.clone())
-        .put_opt("contractId", o.contract_id.clone())
+        .put_opt("mercOrderNo", o.merc_order_no.as_deref())
+        .put_opt("mercContractCode", o.merc_contract_code.as_deref())
+        .put_opt("contractId", o.contract_id.as_deref())
         .put("elapsedMs", o.elapsed_ms)
-        .put_opt("error", o.error.as_ref().map(error_to_value))
-        .done()
+        .put_opt("error", o.error.as_ref().map(error_obj))
 }
 
 /// An error is kept as its variant's name and its fields, so the outcome read back is the same
 /// error (same code, same message).
-fn error_to_value(e: &PaysignError) -> Value {
+fn error_obj(e: &PaysignError) -> Obj {
     use PaysignError as E;
     let o = Obj::default();
     let (name, o) = match e {
-        E::InvalidInput { reason } => ("invalidInput", o.put("reason", reason.clone())),
+        E::InvalidInput { reason } => ("invalidInput", o.put("reason", reason)),
         E::Busy => ("busy", o),
-        E::InvalidState { reason } => ("invalidState", o.put("reason", reason.clone())),
-        E::InvalidTicket { field, reason } => (
-            "invalidTicket",
-            o.put("field", field.clone()).put("reason", reason.clone()),
-        ),
-        E::OrderStrNotJson { reason } => ("orderStrNotJson", o.put("reason", reason.clone())),
-        E::OrderStrNotObject { found } => ("orderStrNotObject", o.put("found", found.clone())),
-        E::MissingField { field } => ("missingField", o.put("field", field.clone())),
+        E::InvalidState { reason } => ("invalidState", o.put("reason", reason)),
+        E::InvalidTicket { field, reason } => {
+            ("invalidTicket", o.put("field", field).put("reason", reason))
+        }
+        E::OrderStrNotJson { reason } => ("orderStrNotJson", o.put("reason", reason)),
+        E::OrderStrNotObject { found } => ("orderStrNotObject", o.put("found", found)),
+        E::MissingField { field } => ("missingField", o.put("field", field)),
         E::WrongType {
             field,
             expected,
             found,
         } => (
             "wrongType",
-            o.put("field", field.clone())
-                .put("expected", expected.clone())
-                .put("found", found.clone()),
+            o.put("field", field)
+                .put("expected", expected)
+                .put("found", found),
         ),
-        E::BadValue { field, reason } => (
-            "badValue",
-            o.put("field", field.clone()).put("reason", reason.clone()),
-        ),
+        E::BadValue { field, reason } => ("badValue", o.put("field", field).put("reason", reason)),
         E::PrepayExpired { age_ms, limit_ms } => (
             "prepayExpired",
             o.put("ageMs", *age_ms).put("limitMs", *limit_ms),
@@ -186,40 +257,37 @@ fn error_to_value(e: &PaysignError) -> Value {
         ),
         E::AppIdMismatch { expected, actual } => (
             "appIdMismatch",
-            o.put("expected", expected.clone())
-                .put("actual", actual.clone()),
+            o.put("expected", expected).put("actual", actual),
         ),
-        E::TicketUnreachable { reason } => ("ticketUnreachable", o.put("reason", reason.clone())),
+        E::TicketUnreachable { reason } => ("ticketUnreachable", o.put("reason", reason)),
         E::TicketRefused {
             http_status,
             reason,
         } => (
             "ticketRefused",
-            o.put("httpStatus", *http_status)
-                .put("reason", reason.clone()),
+            o.put("httpStatus", *http_status).put("reason", reason),
         ),
         E::StatusMalformed { field, reason } => (
             "statusMalformed",
-            o.put("field", field.clone()).put("reason", reason.clone()),
+            o.put("field", field).put("reason", reason),
         ),
         E::ConfirmTimedOut {
             reason,
             payment_kit_code,
         } => (
             "confirmTimedOut",
-            o.put("reason", reason.clone())
+            o.put("reason", reason)
                 .put_opt("paymentKitCode", *payment_kit_code),
         ),
-        E::PaymentKit { code, message } => (
-            "paymentKit",
-            o.put("code", *code).put("message", message.clone()),
-        ),
+        E::PaymentKit { code, message } => {
+            ("paymentKit", o.put("code", *code).put("message", message))
+        }
         E::DeadlineExceeded { deadline_ms } => {
             ("deadlineExceeded", o.put("deadlineMs", *deadline_ms))
         }
-        E::Internal { reason } => ("internal", o.put("reason", reason.clone())),
+        E::Internal { reason } => ("internal", o.put("reason", reason)),
     };
-    o.put("type", name).done()
+    o.put("type", name)
 }
 
 // --- reading ---
@@ -548,6 +616,10 @@ fn error_from_value(value: &Value) -> Result<PaysignError, Problem> {
 mod tests {
     use super::*;
 
+    fn parse(obj: Obj) -> Value {
+        serde_json::from_str(&obj.finish().unwrap()).unwrap()
+    }
+
     fn every_error() -> Vec<PaysignError> {
         use PaysignError as E;
         let s = || "x".to_string();
@@ -616,17 +688,17 @@ mod tests {
             errors.iter().map(|e| e.code().as_u32()).collect();
         assert_eq!(codes.len(), errors.len() - 1, "one variant per code");
         for error in errors {
-            let value = error_to_value(&error);
+            let value = parse(error_obj(&error));
             assert_eq!(error_from_value(&value).unwrap(), error);
         }
     }
 
     #[test]
     fn unknown_and_mistyped_keys_are_refused() {
-        let value = error_to_value(&PaysignError::TicketRefused {
+        let value = parse(error_obj(&PaysignError::TicketRefused {
             http_status: 502,
-            reason: "x".into(),
-        });
+            reason: "x\"\u{0}\\ 中".into(),
+        }));
         let mut extra = value.clone();
         extra["more"] = Value::Bool(true);
         assert!(error_from_value(&extra).unwrap_err().contains("unknown"));
@@ -651,7 +723,7 @@ mod tests {
                 backoff_factor: factor,
                 ..FlowConfig::default()
             };
-            let back = config_from_value(&config_to_value(&config)).unwrap();
+            let back = config_from_value(&parse(config_obj(&config))).unwrap();
             assert_eq!(back.backoff_factor.to_bits(), factor.to_bits());
         }
     }
