@@ -17,18 +17,29 @@ pub(crate) fn run<T>(
     body: impl FnOnce() -> Result<T, PaysignError>,
 ) -> napi_ohos::Result<T> {
     install_panic_hook();
-    let result = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
-        Err(PaysignError::Internal {
-            reason: format!("a panic in {name} was caught"),
-        })
-    });
-    result.map_err(|error| {
-        log(
-            Level::Info,
-            &format!("{name}: error {}: {error}", error.code().as_u32()),
-        );
-        throw(env, &error)
-    })
+    catch_unwind(AssertUnwindSafe(body))
+        .unwrap_or_else(|_| Err(caught_panic(name)))
+        .map_err(|error| fail(env, name, error))
+}
+
+// The two helpers below are the same for every export; kept out of line so that `run`, which is
+// instantiated once per export, stays small (device library size).
+
+#[inline(never)]
+fn caught_panic(name: &str) -> PaysignError {
+    PaysignError::Internal {
+        reason: format!("a panic in {name} was caught"),
+    }
+}
+
+/// Logs and throws one export's error.
+#[inline(never)]
+fn fail(env: &Env, name: &str, error: PaysignError) -> napi_ohos::Error {
+    log(
+        Level::Info,
+        &format!("{name}: error {}: {error}", error.code().as_u32()),
+    );
+    throw(env, &error)
 }
 
 /// The default hook prints the panic payload to stderr, which the device discards; this one logs
