@@ -535,6 +535,8 @@ fn foreign_state_strings_are_1003() {
         bad_config,
         good.replacen('{', "{\"extra\":1,", 1),
         "x".repeat(70_000),
+        // What the library wrote before the hand-shaped form (same version number): refused too.
+        r#"{"v":1,"config":{"overallDeadlineMs":300000,"confirmDeadlineMs":30000,"backoffInitialMs":500,"backoffCapMs":5000,"backoffFactor":2.0,"expectedAppId":null},"startedMs":null,"lastNowMs":0,"cashierOpened":false,"phase":{"phase":"new"}}"#.to_string(),
     ] {
         let err = FlowState::decode(&text).unwrap_err();
         assert_eq!(err.code().as_u32(), 1003, "{text:.80}");
