@@ -20,7 +20,6 @@ use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding, PrivateKeyInfoR
 use zeroize::Zeroizing;
 
 use crate::rules;
-use crate::sm2_verify::Sm2Verifier;
 
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_SM2_CURVE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301");
@@ -271,8 +270,8 @@ pub struct PublicKey {
 
 #[derive(Clone)]
 pub(crate) enum PublicInner {
-    /// The crate's verifying key (exports, other IDs) and the fast verifier for the default ID.
-    Sm2(Box<(sm2::dsa::VerifyingKey, Sm2Verifier)>),
+    /// Bound to the default distinguishing ID (`rules::SM2_DEFAULT_DISTID`).
+    Sm2(Box<sm2::dsa::VerifyingKey>),
     Rsa(Box<rsa::pss::VerifyingKey<Sha256>>),
 }
 
@@ -392,13 +391,11 @@ impl PublicKey {
     fn from_sm2(key: sm2::PublicKey) -> Result<Self, KeyError> {
         let verifying = sm2::dsa::VerifyingKey::new(rules::SM2_DEFAULT_DISTID, key)
             .map_err(|_| KeyError::InvalidSm2Point)?;
-        let fast =
-            Sm2Verifier::new(&key, rules::SM2_DEFAULT_DISTID).ok_or(KeyError::InvalidSm2Point)?;
         let spki_pem = key
             .to_public_key_pem(LineEnding::LF)
             .map_err(|e| KeyError::Encoding(e.to_string()))?;
         Ok(PublicKey {
-            inner: PublicInner::Sm2(Box::new((verifying, fast))),
+            inner: PublicInner::Sm2(Box::new(verifying)),
             spki_pem,
         })
     }
@@ -432,7 +429,7 @@ impl PublicKey {
     /// `None` for an RSA key.
     pub fn to_sm2_point_hex(&self) -> Option<String> {
         match &self.inner {
-            PublicInner::Sm2(key) => Some(hex::encode_upper(key.0.to_sec1_bytes())),
+            PublicInner::Sm2(key) => Some(hex::encode_upper(key.to_sec1_bytes())),
             PublicInner::Rsa(_) => None,
         }
     }

@@ -14,7 +14,6 @@ mod canonical;
 mod keys;
 pub mod rules;
 mod sig;
-mod sm2_verify;
 
 pub use canonical::{canonical_get, canonical_json, CanonicalError};
 pub use keys::{KeyAlgorithm, KeyError, PrivateKey, PublicKey};

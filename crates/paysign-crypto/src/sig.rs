@@ -75,11 +75,8 @@ impl PublicKey {
         match &self.inner {
             PublicInner::Sm2(key) => {
                 let signature = decode_sm2_signature(signature_b64)?;
-                if key.1.verify(message, &signature) {
-                    Ok(())
-                } else {
-                    Err(VerifyError::Mismatch)
-                }
+                key.verify(message, &signature)
+                    .map_err(|_| VerifyError::Mismatch)
             }
             PublicInner::Rsa(key) => {
                 let bytes = decode_b64(signature_b64)?;
@@ -109,7 +106,7 @@ impl PublicKey {
             return Err(VerifyError::DistIdForRsa);
         };
         let signature = decode_sm2_signature(signature_b64)?;
-        let point = sm2::PublicKey::from(&key.0);
+        let point = sm2::PublicKey::from(key.as_ref());
         let other =
             sm2::dsa::VerifyingKey::new(distid, point).map_err(|_| VerifyError::InvalidDistId)?;
         other
