@@ -21,10 +21,9 @@ use crate::outcome::{ContractOutcome, PayAndSignOutcome, PaymentOutcome};
 use crate::status::{MerchantContract, MerchantPayment, MerchantStatus};
 use crate::ticket::Ticket;
 
-/// The version written into every state; a state of another version is refused.
-/// Still 1 for the hand-shaped form of `codec`: a string in the older derived form fails its strict
-/// reading (1003) all the same, and tests/node edits `"v":1` to forge a foreign version.
-const STATE_VERSION: u32 = 1;
+/// The version written into every state; a state of another version is refused (1003).
+/// 2: the hand-shaped form of `codec` (1 was serde's derived form).
+const STATE_VERSION: u32 = 2;
 /// A state string longer than this was not written by this library.
 const MAX_STATE_BYTES: usize = 64 * 1024;
 /// Messages from the caller are cut to this many characters before they are kept.

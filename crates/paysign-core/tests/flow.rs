@@ -522,7 +522,9 @@ fn foreign_state_strings_are_1003() {
         .unwrap()
         .encode()
         .unwrap();
-    let bad_version = good.replacen("\"v\":1", "\"v\":2", 1);
+    // Prefixing a 9 to the version number makes it another version, whatever the current one is.
+    let bad_version = good.replacen("\"v\":", "\"v\":9", 1);
+    assert_ne!(bad_version, good);
     // The factor is kept as its f64 bit pattern; 0 is the bits of 0.0, below the allowed 1..=10.
     let factor_bits = format!("\"backoffFactorBits\":{}", 2.0f64.to_bits());
     let bad_config = good.replacen(&factor_bits, "\"backoffFactorBits\":0", 1);
@@ -535,7 +537,7 @@ fn foreign_state_strings_are_1003() {
         bad_config,
         good.replacen('{', "{\"extra\":1,", 1),
         "x".repeat(70_000),
-        // What the library wrote before the hand-shaped form (same version number): refused too.
+        // What the library wrote as version 1, before the hand-shaped form: refused.
         r#"{"v":1,"config":{"overallDeadlineMs":300000,"confirmDeadlineMs":30000,"backoffInitialMs":500,"backoffCapMs":5000,"backoffFactor":2.0,"expectedAppId":null},"startedMs":null,"lastNowMs":0,"cashierOpened":false,"phase":{"phase":"new"}}"#.to_string(),
     ] {
         let err = FlowState::decode(&text).unwrap_err();
