@@ -14,7 +14,8 @@ use sha2::Sha256;
 use sm2::elliptic_curve::Generate as _;
 use sm2::pkcs8::der::{Decode, Encode};
 use sm2::pkcs8::spki::{
-    DecodePublicKey, EncodePublicKey, ObjectIdentifier, SubjectPublicKeyInfoRef,
+    AlgorithmIdentifierRef, DecodePublicKey, EncodePublicKey, ObjectIdentifier,
+    SubjectPublicKeyInfoRef,
 };
 use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding, PrivateKeyInfoRef};
 use zeroize::Zeroizing;
@@ -151,13 +152,7 @@ impl PrivateKey {
         })?;
         let oid = info.algorithm.oid;
         if oid == OID_EC_PUBLIC_KEY {
-            let curve = info
-                .algorithm
-                .parameters_oid()
-                .map_err(|_| KeyError::UnsupportedCurve("(no curve parameter)".into()))?;
-            if curve != OID_SM2_CURVE {
-                return Err(KeyError::UnsupportedCurve(curve.to_string()));
-            }
+            require_sm2_curve(&info.algorithm)?;
             let secret =
                 sm2::SecretKey::from_pkcs8_der(der).map_err(|_| KeyError::InvalidSm2Scalar)?;
             Self::from_sm2(secret)
@@ -349,13 +344,7 @@ impl PublicKey {
         })?;
         let oid = info.algorithm.oid;
         if oid == OID_EC_PUBLIC_KEY {
-            let curve = info
-                .algorithm
-                .parameters_oid()
-                .map_err(|_| KeyError::UnsupportedCurve("(no curve parameter)".into()))?;
-            if curve != OID_SM2_CURVE {
-                return Err(KeyError::UnsupportedCurve(curve.to_string()));
-            }
+            require_sm2_curve(&info.algorithm)?;
             let key =
                 sm2::PublicKey::from_public_key_der(der).map_err(|_| KeyError::InvalidSm2Point)?;
             Self::from_sm2(key)
@@ -535,4 +524,16 @@ fn decode_pem(text: &str) -> Result<KeyBytes, KeyError> {
     Err(KeyError::UnsupportedPemLabel(
         first_label.unwrap_or_else(|| "(none)".into()),
     ))
+}
+
+/// An `id-ecPublicKey` key is accepted only on the SM2 curve.
+fn require_sm2_curve(algorithm: &AlgorithmIdentifierRef<'_>) -> Result<(), KeyError> {
+    let curve = algorithm
+        .parameters_oid()
+        .map_err(|_| KeyError::UnsupportedCurve("(no curve parameter)".into()))?;
+    if curve == OID_SM2_CURVE {
+        Ok(())
+    } else {
+        Err(KeyError::UnsupportedCurve(curve.to_string()))
+    }
 }
