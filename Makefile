@@ -16,7 +16,7 @@ include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help setup test test-steps demo
 help:
-	@echo "make demo   the pay-and-sign flow end to end, printed step by step"
+	@echo "make demo   the pay-and-sign flow through the real native library, step by step"
 	@echo "make test   formatting, lints and every test suite (what CI runs)"
 	@echo "make har    the device libraries and paysign-<version>.har"
 
