@@ -61,15 +61,9 @@ async fn a_changed_body_or_path_no_longer_matches_its_signature() {
         .signer(DIRECT)
         .pay_merc_auth(HttpMethod::Post, ep::DIRECT_PREPAY_APP, &signed, now_ms())
         .unwrap();
-    let answer = fx.verified(
-        fx.send(
-            HttpMethod::Post,
-            ep::DIRECT_PREPAY_APP,
-            &sent,
-            Some(auth.to_header_value().unwrap()),
-        )
-        .await,
-    );
+    let answer = fx
+        .send_with_auth(HttpMethod::Post, ep::DIRECT_PREPAY_APP, &sent, &auth)
+        .await;
     assert_eq!(answer["resultCode"], "200002");
     assert_eq!(raw_sub_code(&answer), "INVALID_SIGNATURE");
 
@@ -78,15 +72,9 @@ async fn a_changed_body_or_path_no_longer_matches_its_signature() {
         .signer(DIRECT)
         .pay_merc_auth(HttpMethod::Get, &query_path("A"), "", now_ms())
         .unwrap();
-    let answer = fx.verified(
-        fx.send(
-            HttpMethod::Get,
-            &query_path("B"),
-            "",
-            Some(auth.to_header_value().unwrap()),
-        )
-        .await,
-    );
+    let answer = fx
+        .send_with_auth(HttpMethod::Get, &query_path("B"), "", &auth)
+        .await;
     assert_eq!(raw_sub_code(&answer), "INVALID_SIGNATURE");
 
     // A header field changed after signing (headerSign covers every other field).
@@ -115,15 +103,8 @@ async fn a_reused_trace_id_is_refused_for_that_merchant_only() {
                     trace.to_owned(),
                 )
                 .unwrap();
-            fx.verified(
-                fx.send(
-                    HttpMethod::Get,
-                    &query_path("X"),
-                    "",
-                    Some(auth.to_header_value().unwrap()),
-                )
-                .await,
-            )
+            fx.send_with_auth(HttpMethod::Get, &query_path("X"), "", &auth)
+                .await
         }
     };
     // Authenticated, then refused for the unknown order: the traceId is spent.
@@ -152,15 +133,9 @@ async fn a_reused_trace_id_is_refused_for_that_merchant_only() {
             "trace-0002".to_owned(),
         )
         .unwrap();
-    let answer = fx.verified(
-        fx.send(
-            HttpMethod::Get,
-            &query_path("X"),
-            "",
-            Some(forged.to_header_value().unwrap()),
-        )
-        .await,
-    );
+    let answer = fx
+        .send_with_auth(HttpMethod::Get, &query_path("X"), "", &forged)
+        .await;
     assert_eq!(raw_sub_code(&answer), "INVALID_SIGNATURE");
     assert_eq!(
         raw_sub_code(&send(DIRECT, "trace-0002").await),
@@ -176,15 +151,9 @@ async fn a_stale_or_future_time_is_refused() {
             .signer(DIRECT)
             .pay_merc_auth(HttpMethod::Get, &query_path("X"), "", now_ms() + skew)
             .unwrap();
-        let answer = fx.verified(
-            fx.send(
-                HttpMethod::Get,
-                &query_path("X"),
-                "",
-                Some(auth.to_header_value().unwrap()),
-            )
-            .await,
-        );
+        let answer = fx
+            .send_with_auth(HttpMethod::Get, &query_path("X"), "", &auth)
+            .await;
         assert_eq!(answer["resultCode"], "200001", "{skew}");
         assert_eq!(raw_sub_code(&answer), "INVALID_TIME", "{skew}");
     }
@@ -193,15 +162,9 @@ async fn a_stale_or_future_time_is_refused() {
         .signer(DIRECT)
         .pay_merc_auth(HttpMethod::Get, &query_path("X"), "", now_ms() - 4 * 60_000)
         .unwrap();
-    let answer = fx.verified(
-        fx.send(
-            HttpMethod::Get,
-            &query_path("X"),
-            "",
-            Some(auth.to_header_value().unwrap()),
-        )
-        .await,
-    );
+    let answer = fx
+        .send_with_auth(HttpMethod::Get, &query_path("X"), "", &auth)
+        .await;
     assert_eq!(raw_sub_code(&answer), "MERC_ORDER_NOT_EXIST");
 }
 
@@ -261,15 +224,9 @@ async fn missing_and_malformed_header_fields() {
         .signer(DIRECT)
         .pay_merc_auth(HttpMethod::Post, ep::DIRECT_PREPAY_APP, "{}", now_ms())
         .unwrap();
-    let answer = fx.verified(
-        fx.send(
-            HttpMethod::Post,
-            ep::DIRECT_PREPAY_APP,
-            "not json",
-            Some(auth.to_header_value().unwrap()),
-        )
-        .await,
-    );
+    let answer = fx
+        .send_with_auth(HttpMethod::Post, ep::DIRECT_PREPAY_APP, "not json", &auth)
+        .await;
     assert_eq!(raw_sub_code(&answer), "INVALID_PARAMETER");
 }
 

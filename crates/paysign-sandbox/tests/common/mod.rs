@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use paysign_crypto::{PrivateKey, PublicKey};
-use paysign_pas::auth::{HttpMethod, MerchantSigner};
+use paysign_pas::auth::{HttpMethod, MerchantSigner, PayMercAuth};
 use paysign_pas::client::{ClientConfig, PasClient};
 use paysign_pas::codes::SubCode;
 use paysign_pas::endpoints::MerchantModel as PasModel;
@@ -260,6 +260,19 @@ impl Fixture {
         assert_eq!(status, 200, "{text}");
         paysign_crypto::verify_body(&text, &self.sandbox_key()).unwrap();
         serde_json::from_str(&text).unwrap()
+    }
+
+    /// `send` with `auth` as the PayMercAuth header, then checks the answer is signed by the
+    /// sandbox and returns it parsed.
+    pub async fn send_with_auth(
+        &self,
+        method: HttpMethod,
+        sent_path: &str,
+        sent_body: &str,
+        auth: &PayMercAuth,
+    ) -> Value {
+        let header = auth.to_header_value().unwrap();
+        self.verified(self.send(method, sent_path, sent_body, Some(header)).await)
     }
 
     /// `raw`, then checks the answer is signed by the sandbox and returns it parsed.
