@@ -5,6 +5,8 @@
 //! - `lifecycle`: every state change of orders, contracts and refunds (merchant API, operator,
 //!   and later the phone-side cashier all drive it), each one an event in `events`;
 //! - `notifications`: the signed notification Payment Kit sends for an event;
+//! - `cashier`: `POST /sandbox/cashier`, the phone's cashier checking an orderStr and playing a
+//!   decision (pay and sign, pay only, cancel, fail, network error, already processed);
 //! - `operator`: `/sandbox/...`, acting as the cashier and Payment Kit, reading state, faults;
 //! - `bills`: trade and settle bills from the sandbox's own orders;
 //! - `store`: SQLite, in memory or in a file.
@@ -13,6 +15,7 @@
 
 pub mod auth;
 pub mod bills;
+pub mod cashier;
 pub mod clock;
 pub mod events;
 pub mod faults;

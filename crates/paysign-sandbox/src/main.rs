@@ -34,6 +34,9 @@ use paysign_sandbox::{start, SandboxConfig, SandboxOptions};
 ///   GET  /sandbox/refunds[?mercNo=]
 ///   POST /sandbox/refunds/{mercNo}/{mercRefundOrderNo}/complete  {"success":true}
 ///   GET  /sandbox/events[?after=SEQ]   GET /sandbox/events/{seq}/notification[?dataType=encrypt]
+///   POST /sandbox/cashier {"orderStr":"...","decision":"PAY_AND_SIGN"}   (the phone's cashier:
+///        PAY_AND_SIGN | PAY_ONLY | CANCEL | FAIL | PAID_NETWORK_ERROR | ALREADY_PROCESSED;
+///        answers {"code":0} or {"code":1001930001,"message":"Pay failed.","reason":"..."})
 ///   GET  /sandbox/clock                POST /sandbox/clock {"advanceMs":600000}
 ///   GET  /sandbox/faults               POST /sandbox/faults {"dropConnections":1,
 ///        "frequencyLimited":1,"unavailable":1,"tamperResponses":1,"delayedResponses":1,"delayMs":2000}

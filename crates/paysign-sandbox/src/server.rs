@@ -18,7 +18,7 @@ use crate::lifecycle::Lifecycle;
 use crate::merchants::{ConfigError, Merchant, SandboxConfig};
 use crate::signing::{Signer, SigningError};
 use crate::store::{self, Store, StoreError};
-use crate::{merchant_api, operator, rules};
+use crate::{cashier, merchant_api, operator, rules};
 
 /// How to start a sandbox.
 #[derive(Debug, Clone)]
@@ -156,6 +156,7 @@ impl RunningSandbox {
 pub fn router(state: Arc<AppState>) -> Router {
     merchant_api::routes()
         .merge(operator::routes())
+        .merge(cashier::routes())
         .with_state(state)
 }
 
