@@ -30,8 +30,13 @@ const scenarios = [
     latencyMs: 120,
     userMs: 40_000,
     cashierError: { code: 1001930000, message: 'The operation was canceled by the user.' },
-    statuses: [{ payment: 'PAID', contract: 'PENDING' }],
-    expect: { payment: 'PAID', contract: 'NOT_SIGNED', error: 4000 },
+    // The server learns of the declined contract a moment later; the flow keeps asking.
+    statuses: [
+      { payment: 'PAID', contract: 'PENDING' },
+      { payment: 'PAID', contract: 'NOT_SIGNED' },
+    ],
+    // Paid is final: a contract code (6001), never "cancelled, try again".
+    expect: { payment: 'PAID', contract: 'NOT_SIGNED', error: 6001 },
   },
   {
     name: 'the ticket is 11 minutes old: the cashier is never opened',

@@ -205,6 +205,7 @@ pub(crate) fn error_to_js(view: ErrorView) -> JsPaysignError {
         retryable: view.retryable,
         unknown_outcome: view.unknown_outcome,
         message: view.message,
+        action: view.action,
         user_message_zh: view.user_message_zh,
         user_message_en: view.user_message_en,
         payment_kit_code: view.payment_kit_code,
@@ -322,6 +323,8 @@ pub(crate) fn flow_event(arg: Unknown) -> Result<(u64, Event), PaysignError> {
 }
 
 pub(crate) fn outcome_to_js(outcome: PayAndSignOutcome) -> JsOutcome {
+    let is_final = outcome.is_final();
+    let unknown_outcome = outcome.unknown_outcome();
     JsOutcome {
         payment: outcome.payment.as_str().to_string(),
         contract: outcome.contract.as_str().to_string(),
@@ -329,6 +332,8 @@ pub(crate) fn outcome_to_js(outcome: PayAndSignOutcome) -> JsOutcome {
         merc_contract_code: outcome.merc_contract_code,
         contract_id: outcome.contract_id,
         elapsed_ms: outcome.elapsed_ms as f64,
+        is_final,
+        unknown_outcome,
         error: outcome.error.map(|e| error_to_js(e.view())),
     }
 }
@@ -338,12 +343,21 @@ pub(crate) fn action_to_js(action: Action) -> FlowAction {
         kind: action.kind().to_string(),
         order_str: None,
         merc_order_no: None,
+        merc_contract_code: None,
         wait_ms: None,
         outcome: None,
     };
     match action {
         Action::FetchTicket => {}
-        Action::OpenCashier { order_str } => js.order_str = Some(order_str),
+        Action::OpenCashier {
+            order_str,
+            merc_order_no,
+            merc_contract_code,
+        } => {
+            js.order_str = Some(order_str);
+            js.merc_order_no = Some(merc_order_no);
+            js.merc_contract_code = Some(merc_contract_code);
+        }
         Action::QueryStatus { merc_order_no } => js.merc_order_no = Some(merc_order_no),
         Action::Wait { wait_ms } => js.wait_ms = Some(wait_ms as f64),
         Action::Done { outcome } => js.outcome = Some(outcome_to_js(outcome)),

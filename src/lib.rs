@@ -133,7 +133,7 @@ fn build_target() -> String {
 /// A log line for one step; the orderStr is shown redacted.
 fn describe_step(event: &str, action: &Action) -> String {
     match action {
-        Action::OpenCashier { order_str } => format!(
+        Action::OpenCashier { order_str, .. } => format!(
             "event {event} -> OPEN_CASHIER {}",
             redact::order_str(order_str)
         ),

@@ -15,6 +15,7 @@ pub(crate) fn throw(env: &Env, error: &PaysignError) -> Error {
         object.set("kind", view.kind.as_str())?;
         object.set("retryable", view.retryable)?;
         object.set("unknownOutcome", view.unknown_outcome)?;
+        object.set("action", view.action.as_str())?;
         object.set("userMessageZh", view.user_message_zh.as_str())?;
         object.set("userMessageEn", view.user_message_en.as_str())?;
         if let Some(code) = view.payment_kit_code {

@@ -56,6 +56,8 @@ pub struct JsPaysignError {
     pub unknown_outcome: bool,
     /// For developers.
     pub message: String,
+    /// What the app should do next (the error table's action column).
+    pub action: String,
     pub user_message_zh: String,
     pub user_message_en: String,
     /// The raw Payment Kit code, when the error came from the cashier.
@@ -98,8 +100,10 @@ pub struct FlowAction {
     pub kind: String,
     /// OPEN_CASHIER: pass to `requestPayment` verbatim.
     pub order_str: Option<String>,
-    /// QUERY_STATUS: the order to ask about.
+    /// OPEN_CASHIER, QUERY_STATUS: the order (from OPEN_CASHIER on, money may move: keep it).
     pub merc_order_no: Option<String>,
+    /// OPEN_CASHIER: the order's contract code.
+    pub merc_contract_code: Option<String>,
     /// WAIT: then send TIMER_FIRED.
     pub wait_ms: Option<f64>,
     /// DONE: the result.
@@ -117,6 +121,11 @@ pub struct PayAndSignOutcome {
     pub merc_contract_code: Option<String>,
     pub contract_id: Option<String>,
     pub elapsed_ms: f64,
+    /// Payment and contract are both known for good; nothing about this order will change.
+    pub is_final: bool,
+    /// Money may have moved and nobody confirmed it (payment PENDING or UNKNOWN): never offer to
+    /// pay again for this order; confirm it later.
+    pub unknown_outcome: bool,
     pub error: Option<JsPaysignError>,
 }
 

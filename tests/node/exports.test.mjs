@@ -16,6 +16,7 @@ function throwsCode(fn, code) {
   assert.equal(typeof error.kind, 'string');
   assert.equal(typeof error.retryable, 'boolean');
   assert.equal(typeof error.unknownOutcome, 'boolean');
+  assert.ok(error.action.length > 0, 'every error says what to do');
   assert.ok(error.userMessageZh.length > 0 && error.userMessageEn.length > 0);
   return error;
 }
@@ -85,7 +86,8 @@ test('classifyCashierError maps every requestPayment code and any other', () => 
     [1001930002, 4002, 'UNKNOWN_OUTCOME', true],
     [1001930010, 4010, 'RATE_LIMITED', false],
     [1001930011, 4011, 'NETWORK', true],
-    [1001930003, 4999, 'UNKNOWN_OUTCOME', true],
+    [1001930003, 4003, 'UNKNOWN_OUTCOME', true],
+    [1001930004, 4999, 'UNKNOWN_OUTCOME', true],
     [-5, 4999, 'UNKNOWN_OUTCOME', true],
   ];
   for (const [raw, code, kind, unknownOutcome] of expected) {
@@ -137,8 +139,7 @@ test('stepFlow: a whole pay-and-sign, every action shape', () => {
   assert.deepEqual(send({ kind: 'STARTED' }), { kind: 'FETCH_TICKET' });
   const os = orderStr(NOW - MINUTE);
   const open = send({ kind: 'TICKET_FETCHED', body: JSON.stringify({ orderStr: os, mercOrderNo: 'PS1', mercContractCode: 'C1' }) });
-  assert.equal(open.kind, 'OPEN_CASHIER');
-  assert.equal(open.orderStr, os);
+  assert.deepEqual({ ...open }, { kind: 'OPEN_CASHIER', orderStr: os, mercOrderNo: 'PS1', mercContractCode: 'C1' });
   assert.deepEqual(send({ kind: 'CASHIER_RETURNED' }), { kind: 'QUERY_STATUS', mercOrderNo: 'PS1' });
   const pending = JSON.stringify({ mercOrderNo: 'PS1', payment: 'PAID', contract: 'PENDING', updatedAt: NOW });
   assert.deepEqual(send({ kind: 'STATUS_FETCHED', body: pending }), { kind: 'WAIT', waitMs: 500 });
@@ -148,11 +149,20 @@ test('stepFlow: a whole pay-and-sign, every action shape', () => {
   assert.equal(done.kind, 'DONE');
   assert.deepEqual(
     { ...done.outcome },
-    { payment: 'PAID', contract: 'SIGNED', mercOrderNo: 'PS1', mercContractCode: 'C1', contractId: '2024070914615843071097', elapsedMs: 0 },
+    {
+      payment: 'PAID',
+      contract: 'SIGNED',
+      mercOrderNo: 'PS1',
+      mercContractCode: 'C1',
+      contractId: '2024070914615843071097',
+      elapsedMs: 0,
+      isFinal: true,
+      unknownOutcome: false,
+    },
   );
 });
 
-test('stepFlow: a cancelled cashier carries the Payment Kit code in the outcome error', () => {
+test('stepFlow: a cancel the server confirms is CANCELED, with the Payment Kit code', () => {
   let state = paysign.newFlow({});
   const send = (event) => {
     const step = paysign.stepFlow(state, { nowMs: NOW, ...event });
@@ -162,8 +172,13 @@ test('stepFlow: a cancelled cashier carries the Payment Kit code in the outcome 
   send({ kind: 'STARTED' });
   send({ kind: 'TICKET_FETCHED', body: JSON.stringify({ orderStr: orderStr(NOW), mercOrderNo: 'PS1', mercContractCode: 'C1' }) });
   assert.equal(send({ kind: 'CASHIER_FAILED', errorCode: 1001930000, errorMessage: 'canceled' }).kind, 'QUERY_STATUS');
-  const done = send({ kind: 'STATUS_FAILED', httpStatus: 503, errorMessage: 'down' });
+  // A failed status call is not "not paid": ask again.
+  assert.equal(send({ kind: 'STATUS_FAILED', httpStatus: 503, errorMessage: 'down' }).kind, 'WAIT');
+  assert.equal(send({ kind: 'TIMER_FIRED' }).kind, 'QUERY_STATUS');
+  const done = send({ kind: 'STATUS_FETCHED', body: JSON.stringify({ mercOrderNo: 'PS1', payment: 'NOT_PAID', contract: 'NOT_SIGNED', updatedAt: NOW }) });
   assert.equal(done.outcome.payment, 'CANCELED');
+  assert.equal(done.outcome.isFinal, true);
+  assert.equal(done.outcome.unknownOutcome, false);
   assert.equal(done.outcome.error.code, 4000);
   assert.equal(done.outcome.error.paymentKitCode, 1001930000);
 });

@@ -17,6 +17,9 @@ pub mod payment_kit {
     pub const PAY_FAILED: i64 = 1_001_930_001;
     /// Already processed: concurrent or repeated launch; the outcome is unknown.
     pub const ALREADY_PROCESSED: i64 = 1_001_930_002;
+    /// Withhold (signing) failed; listed for `requestContract`. In a pay-and-sign the payment may
+    /// have gone through before signing failed.
+    pub const CONTRACT_FAILED: i64 = 1_001_930_003;
     /// Called too frequently.
     pub const DUPLICATE_REQUEST: i64 = 1_001_930_010;
     /// No or unstable network.
@@ -39,6 +42,10 @@ pub enum ErrorKind {
     Network,
     Timeout,
     Internal,
+    /// Paid (final); the withholding contract was not signed.
+    ContractNotSigned,
+    /// Paid (final); the contract's result is not confirmed yet.
+    ContractUnconfirmed,
 }
 
 impl ErrorKind {
@@ -57,6 +64,8 @@ impl ErrorKind {
             ErrorKind::Network => "NETWORK",
             ErrorKind::Timeout => "TIMEOUT",
             ErrorKind::Internal => "INTERNAL",
+            ErrorKind::ContractNotSigned => "CONTRACT_NOT_SIGNED",
+            ErrorKind::ContractUnconfirmed => "CONTRACT_UNCONFIRMED",
         }
     }
 }
@@ -83,12 +92,16 @@ pub enum ErrorCode {
     CashierCanceled = 4000,
     CashierPayFailed = 4001,
     CashierAlreadyProcessed = 4002,
+    CashierContractFailed = 4003,
     CashierRateLimited = 4010,
     CashierNetwork = 4011,
     CashierParameterError = 4401,
     CashierUnknownCode = 4999,
+    NotPaidConfirmed = 4100,
     DeadlineExceeded = 5001,
     Internal = 5002,
+    ContractNotSigned = 6001,
+    ContractUnconfirmed = 6002,
 }
 
 /// One row of the error table.
@@ -103,13 +116,15 @@ pub struct ErrorInfo {
     pub unknown_outcome: bool,
     /// What the code means, for developers (the docs table's "meaning").
     pub meaning: &'static str,
+    /// What the app should do (the docs table's "action").
+    pub action: &'static str,
     pub user_message_zh: &'static str,
     pub user_message_en: &'static str,
 }
 
 impl ErrorCode {
     /// Every code, in ascending order.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::InvalidInput,
         ErrorCode::Busy,
         ErrorCode::InvalidState,
@@ -129,12 +144,16 @@ impl ErrorCode {
         ErrorCode::CashierCanceled,
         ErrorCode::CashierPayFailed,
         ErrorCode::CashierAlreadyProcessed,
+        ErrorCode::CashierContractFailed,
         ErrorCode::CashierRateLimited,
         ErrorCode::CashierNetwork,
+        ErrorCode::NotPaidConfirmed,
         ErrorCode::CashierParameterError,
         ErrorCode::CashierUnknownCode,
         ErrorCode::DeadlineExceeded,
         ErrorCode::Internal,
+        ErrorCode::ContractNotSigned,
+        ErrorCode::ContractUnconfirmed,
     ];
 
     /// The numeric code.
@@ -155,6 +174,7 @@ impl ErrorCode {
             payment_kit::CANCELED => ErrorCode::CashierCanceled,
             payment_kit::PAY_FAILED => ErrorCode::CashierPayFailed,
             payment_kit::ALREADY_PROCESSED => ErrorCode::CashierAlreadyProcessed,
+            payment_kit::CONTRACT_FAILED => ErrorCode::CashierContractFailed,
             payment_kit::DUPLICATE_REQUEST => ErrorCode::CashierRateLimited,
             payment_kit::NETWORK_ERROR => ErrorCode::CashierNetwork,
             _ => ErrorCode::CashierUnknownCode,
@@ -165,10 +185,11 @@ impl ErrorCode {
     pub fn info(self) -> ErrorInfo {
         use ErrorKind as K;
         #[allow(clippy::type_complexity)]
-        let (kind, retryable, unknown_outcome, meaning, zh, en): (
+        let (kind, retryable, unknown_outcome, meaning, action, zh, en): (
             ErrorKind,
             bool,
             bool,
+            &'static str,
             &'static str,
             &'static str,
             &'static str,
@@ -178,6 +199,7 @@ impl ErrorCode {
                 false,
                 false,
                 "bad options, config or event from the caller",
+                "fix the call; nothing was paid",
                 "支付组件调用参数有误，请联系应用开发者。",
                 "The payment was set up incorrectly. Please contact the app developer.",
             ),
@@ -186,6 +208,7 @@ impl ErrorCode {
                 true,
                 false,
                 "a payAndSign is already open",
+                "wait for the open payAndSign to resolve",
                 "已有一笔支付正在进行，请稍候。",
                 "A payment is already in progress. Please wait.",
             ),
@@ -193,7 +216,8 @@ impl ErrorCode {
                 K::InvalidState,
                 false,
                 false,
-                "the flow state string is not one this library wrote",
+                "the flow state is not one this library made",
+                "a bug in the shell: start a new flow; nothing was paid by this call",
                 "支付流程状态异常，请重试。",
                 "The payment flow is in an unexpected state. Please try again.",
             ),
@@ -201,7 +225,8 @@ impl ErrorCode {
                 K::InvalidTicket,
                 true,
                 false,
-                "the ticket is not {orderStr, mercOrderNo, mercContractCode}",
+                "the ticket is not {orderStr, mercOrderNo, mercContractCode, serverTimeMs?}",
+                "nothing was paid: offer to order again; fix the merchant server if it repeats",
                 "订单信息有误，请重新下单。",
                 "The order information is invalid. Please place the order again.",
             ),
@@ -210,6 +235,7 @@ impl ErrorCode {
                 true,
                 false,
                 "orderStr is not JSON",
+                "nothing was paid: offer to order again; fix the merchant's orderStr if it repeats",
                 "订单信息有误，请重新下单。",
                 "The order information is invalid. Please place the order again.",
             ),
@@ -218,6 +244,7 @@ impl ErrorCode {
                 true,
                 false,
                 "orderStr is not a JSON object (or was serialized twice)",
+                "nothing was paid: offer to order again; fix the merchant's orderStr if it repeats",
                 "订单信息有误，请重新下单。",
                 "The order information is invalid. Please place the order again.",
             ),
@@ -226,6 +253,7 @@ impl ErrorCode {
                 true,
                 false,
                 "a required orderStr field is missing or empty",
+                "nothing was paid: offer to order again; fix the merchant's orderStr if it repeats",
                 "订单信息不完整，请重新下单。",
                 "The order information is incomplete. Please place the order again.",
             ),
@@ -234,6 +262,7 @@ impl ErrorCode {
                 true,
                 false,
                 "an orderStr field has the wrong type",
+                "nothing was paid: offer to order again; fix the merchant's orderStr if it repeats",
                 "订单信息有误，请重新下单。",
                 "The order information is invalid. Please place the order again.",
             ),
@@ -242,6 +271,7 @@ impl ErrorCode {
                 true,
                 false,
                 "an orderStr field has a bad value",
+                "nothing was paid: offer to order again; fix the merchant's orderStr if it repeats",
                 "订单信息有误，请重新下单。",
                 "The order information is invalid. Please place the order again.",
             ),
@@ -250,6 +280,7 @@ impl ErrorCode {
                 true,
                 false,
                 "the prepay_id is older than its 10-minute validity",
+                "nothing was paid: offer to order again (a new ticket)",
                 "订单已过期，请重新下单。",
                 "The order has expired. Please place the order again.",
             ),
@@ -258,6 +289,7 @@ impl ErrorCode {
                 true,
                 false,
                 "the orderStr timestamp is too far in the future",
+                "nothing was paid: offer to order again; have the server send serverTimeMs",
                 "订单时间异常，请检查手机时间后重新下单。",
                 "The order time is wrong. Check the phone's clock and place the order again.",
             ),
@@ -266,6 +298,7 @@ impl ErrorCode {
                 false,
                 false,
                 "orderStr app_id is not this app's",
+                "nothing was paid: fix the merchant's app id configuration",
                 "订单不属于本应用，请联系商家。",
                 "This order does not belong to this app. Please contact the merchant.",
             ),
@@ -274,6 +307,7 @@ impl ErrorCode {
                 true,
                 false,
                 "the merchant server could not be reached for the ticket",
+                "nothing was paid: offer to try again",
                 "无法连接商家服务器，请检查网络后重试。",
                 "Could not reach the merchant. Check your network and try again.",
             ),
@@ -282,6 +316,7 @@ impl ErrorCode {
                 true,
                 false,
                 "the merchant server refused the ticket (HTTP status)",
+                "nothing was paid: offer to try again later",
                 "商家暂时无法创建订单，请稍后重试。",
                 "The merchant could not create the order. Please try again later.",
             ),
@@ -290,6 +325,7 @@ impl ErrorCode {
                 false,
                 true,
                 "the merchant status answer is malformed",
+                "money may have moved: do not offer to pay again; re-confirm the order later",
                 "暂时无法确认支付结果，请稍后在订单中查看。",
                 "The payment result could not be confirmed yet. Check your orders later.",
             ),
@@ -297,7 +333,8 @@ impl ErrorCode {
                 K::UnknownOutcome,
                 false,
                 true,
-                "the outcome could not be confirmed before the deadline",
+                "the payment could not be confirmed before the deadline",
+                "money may have moved: show the order as pending, do not offer to pay again; re-confirm it later",
                 "暂时无法确认支付结果，请稍后在订单中查看，请勿重复支付。",
                 "The payment result is not confirmed yet. Check your orders later; do not pay again.",
             ),
@@ -305,32 +342,44 @@ impl ErrorCode {
                 K::Canceled,
                 true,
                 false,
-                "Payment Kit 1001930000, user cancelled",
-                // Also after paying, when the user cancelled signing: the outcome says which.
-                "您已取消操作。",
-                "You cancelled.",
+                "Payment Kit 1001930000, user cancelled; the merchant server confirmed the order is not paid",
+                "nothing was paid (confirmed): let the user order again",
+                "您已取消支付，未扣款。",
+                "You cancelled the payment. You were not charged.",
             ),
             ErrorCode::CashierPayFailed => (
                 K::PaymentFailed,
                 true,
                 false,
-                "Payment Kit 1001930001, pay failed (bad orderStr, key mismatch)",
-                "支付失败，请重试。",
-                "The payment failed. Please try again.",
+                "Payment Kit 1001930001, pay failed (bad orderStr, key mismatch); the merchant server confirmed the order is not paid",
+                "nothing was paid (confirmed): offer to try again; check the merchant's signing if it repeats",
+                "支付失败，未扣款，请重试。",
+                "The payment failed and you were not charged. Please try again.",
             ),
             ErrorCode::CashierAlreadyProcessed => (
                 K::UnknownOutcome,
                 false,
                 true,
                 "Payment Kit 1001930002, already processed",
+                "money may have moved: do not pay again; the flow confirms with the merchant server",
                 "该订单已在处理中，请稍后在订单中查看结果。",
                 "This order is already being processed. Check your orders for the result.",
+            ),
+            ErrorCode::CashierContractFailed => (
+                K::UnknownOutcome,
+                false,
+                true,
+                "Payment Kit 1001930003, signing failed; the payment may have gone through",
+                "money may have moved: do not pay again; the flow confirms with the merchant server",
+                "签约未成功，支付结果确认中，请勿重复支付。",
+                "Signing did not complete; the payment is being confirmed. Do not pay again.",
             ),
             ErrorCode::CashierRateLimited => (
                 K::RateLimited,
                 true,
                 false,
-                "Payment Kit 1001930010, too frequent",
+                "Payment Kit 1001930010, too frequent (the cashier did not take the order)",
+                "nothing was paid: wait a moment, then offer to try again",
                 "操作过于频繁，请稍后再试。",
                 "Too many attempts. Please try again in a moment.",
             ),
@@ -339,14 +388,25 @@ impl ErrorCode {
                 false,
                 true,
                 "Payment Kit 1001930011, network error",
+                "money may have moved: do not pay again; the flow confirms with the merchant server",
                 "网络连接异常，请检查网络后在订单中查看结果。",
                 "Network error. Check your connection, then check your orders for the result.",
+            ),
+            ErrorCode::NotPaidConfirmed => (
+                K::PaymentFailed,
+                true,
+                false,
+                "the merchant server confirmed the order is not paid after a cashier answer that left it open (success, 1001930002, 1001930003, 1001930011, an unknown code)",
+                "nothing was paid (confirmed): let the user order again",
+                "支付未完成，未扣款，可重新下单。",
+                "The payment was not completed and you were not charged. You can place the order again.",
             ),
             ErrorCode::CashierParameterError => (
                 K::InvalidTicket,
                 false,
                 false,
-                "Payment Kit 401, parameter error",
+                "Payment Kit 401, parameter error (the cashier did not open)",
+                "nothing was paid: a bug in the app or the ticket; contact the developer",
                 "支付参数有误，请联系应用开发者。",
                 "The payment request was invalid. Please contact the app developer.",
             ),
@@ -355,6 +415,7 @@ impl ErrorCode {
                 false,
                 true,
                 "any other Payment Kit code",
+                "money may have moved: do not pay again; the flow confirms with the merchant server",
                 "支付结果未知，请稍后在订单中查看，请勿重复支付。",
                 "The payment result is unknown. Check your orders later; do not pay again.",
             ),
@@ -362,7 +423,8 @@ impl ErrorCode {
                 K::Timeout,
                 true,
                 false,
-                "the overall deadline passed",
+                "the time budget before the cashier passed (the cashier never opened)",
+                "nothing was paid: offer to try again",
                 "支付超时，请重试。",
                 "The payment timed out. Please try again.",
             ),
@@ -370,9 +432,28 @@ impl ErrorCode {
                 K::Internal,
                 false,
                 true,
-                "a bug in paysign (a caught panic)",
+                "a bug in paysign or the shell (a caught panic, an exception after the cashier opened)",
+                "money may have moved if the cashier opened: re-confirm the named order; report the bug",
                 "支付组件内部错误，请稍后在订单中查看结果。",
                 "Internal error in the payment component. Check your orders for the result.",
+            ),
+            ErrorCode::ContractNotSigned => (
+                K::ContractNotSigned,
+                false,
+                false,
+                "paid (final); the withholding contract was not signed (declined, cancelled or failed)",
+                "the payment is done: deliver; offer to sign later, or go on without withholding",
+                "支付成功。免密支付未开通，可稍后再开通。",
+                "Payment successful. Automatic payments were not set up; you can set them up later.",
+            ),
+            ErrorCode::ContractUnconfirmed => (
+                K::ContractUnconfirmed,
+                false,
+                false,
+                "paid (final); the contract's result was not confirmed before the deadline",
+                "the payment is done: deliver; re-confirm the contract later",
+                "支付成功。免密支付开通结果确认中，请稍后查看。",
+                "Payment successful. Automatic payment setup is still being confirmed; check again later.",
             ),
         };
         ErrorInfo {
@@ -381,6 +462,7 @@ impl ErrorCode {
             retryable,
             unknown_outcome,
             meaning,
+            action,
             user_message_zh: zh,
             user_message_en: en,
         }
@@ -440,6 +522,15 @@ pub enum PaysignError {
     },
     #[error("Payment Kit requestPayment failed with {code}: {message}")]
     PaymentKit { code: i64, message: String },
+    #[error("the merchant server confirmed the order is not paid")]
+    NotPaidConfirmed { payment_kit_code: Option<i64> },
+    #[error("paid; the withholding contract was not signed")]
+    ContractNotSigned { payment_kit_code: Option<i64> },
+    #[error("paid; the contract's result was not confirmed before the deadline: {reason}")]
+    ContractUnconfirmed {
+        reason: String,
+        payment_kit_code: Option<i64>,
+    },
     #[error("the overall deadline of {deadline_ms} ms passed")]
     DeadlineExceeded { deadline_ms: u64 },
     #[error("internal error: {reason}")]
@@ -467,6 +558,9 @@ impl PaysignError {
             PaysignError::StatusMalformed { .. } => ErrorCode::StatusMalformed,
             PaysignError::ConfirmTimedOut { .. } => ErrorCode::ConfirmTimedOut,
             PaysignError::PaymentKit { code, .. } => ErrorCode::from_payment_kit(*code),
+            PaysignError::NotPaidConfirmed { .. } => ErrorCode::NotPaidConfirmed,
+            PaysignError::ContractNotSigned { .. } => ErrorCode::ContractNotSigned,
+            PaysignError::ContractUnconfirmed { .. } => ErrorCode::ContractUnconfirmed,
             PaysignError::DeadlineExceeded { .. } => ErrorCode::DeadlineExceeded,
             PaysignError::Internal { .. } => ErrorCode::Internal,
         }
@@ -482,6 +576,11 @@ impl PaysignError {
         match self {
             PaysignError::PaymentKit { code, .. } => Some(*code),
             PaysignError::ConfirmTimedOut {
+                payment_kit_code, ..
+            }
+            | PaysignError::NotPaidConfirmed { payment_kit_code }
+            | PaysignError::ContractNotSigned { payment_kit_code }
+            | PaysignError::ContractUnconfirmed {
                 payment_kit_code, ..
             } => *payment_kit_code,
             _ => None,
@@ -513,6 +612,7 @@ impl PaysignError {
             retryable: info.retryable,
             unknown_outcome: info.unknown_outcome,
             message: self.to_string(),
+            action: info.action.to_string(),
             user_message_zh: info.user_message_zh.to_string(),
             user_message_en: info.user_message_en.to_string(),
             payment_kit_code: self.payment_kit_code(),
@@ -531,6 +631,8 @@ pub struct ErrorView {
     pub retryable: bool,
     pub unknown_outcome: bool,
     pub message: String,
+    /// What the app should do (the table's action column).
+    pub action: String,
     pub user_message_zh: String,
     pub user_message_en: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -549,6 +651,7 @@ impl ErrorView {
             retryable: info.retryable,
             unknown_outcome: info.unknown_outcome,
             message: info.meaning.to_string(),
+            action: info.action.to_string(),
             user_message_zh: info.user_message_zh.to_string(),
             user_message_en: info.user_message_en.to_string(),
             payment_kit_code: None,
@@ -593,9 +696,10 @@ mod tests {
     }
 
     #[test]
-    fn every_row_has_both_user_messages_and_a_meaning() {
+    fn every_row_has_both_user_messages_a_meaning_and_an_action() {
         for info in error_table() {
             assert!(!info.meaning.is_empty());
+            assert!(!info.action.is_empty());
             assert!(!info.user_message_zh.is_empty());
             assert!(info.user_message_en.is_ascii(), "{:?}", info.code);
             assert!(!info.user_message_zh.is_ascii(), "{:?}", info.code);
@@ -611,7 +715,8 @@ mod tests {
             (1_001_930_002, 4002, ErrorKind::UnknownOutcome, true),
             (1_001_930_010, 4010, ErrorKind::RateLimited, false),
             (1_001_930_011, 4011, ErrorKind::Network, true),
-            (1_001_930_003, 4999, ErrorKind::UnknownOutcome, true),
+            (1_001_930_003, 4003, ErrorKind::UnknownOutcome, true),
+            (1_001_930_004, 4999, ErrorKind::UnknownOutcome, true),
             (-1, 4999, ErrorKind::UnknownOutcome, true),
         ];
         for (raw, code, kind, unknown) in cases {
@@ -646,7 +751,7 @@ mod tests {
             let json = serde_json::to_value(info.kind).unwrap();
             assert_eq!(json, info.kind.as_str());
         }
-        assert_eq!(kinds.len(), 12);
+        assert_eq!(kinds.len(), 14);
     }
 
     /// The table in docs/native-api.md is the published contract: it must match this one.
@@ -663,7 +768,7 @@ mod tests {
                     cells
                         .iter()
                         .skip(1)
-                        .take(4)
+                        .take(5)
                         .map(|c| c.to_string())
                         .collect(),
                 )
@@ -677,6 +782,7 @@ mod tests {
                     i.kind.as_str().to_string(),
                     yes_no(i.retryable).to_string(),
                     yes_no(i.unknown_outcome).to_string(),
+                    i.action.to_string(),
                 ]
             })
             .collect();

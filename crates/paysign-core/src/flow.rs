@@ -7,8 +7,7 @@
 //!
 //! ```text
 //! New --STARTED--> FetchingTicket --TICKET_FETCHED(valid)--> InCashier
-//! InCashier --CASHIER_RETURNED / unknown-outcome code--> Querying <--> Waiting (poll)
-//! InCashier --cancel / pay failed--> Querying (once)
+//! InCashier --any cashier answer but 401 / 1001930010--> Querying <--> Waiting (poll)
 //! anything that ends --> Done (the same DONE action for every later event)
 //! ```
 
@@ -22,8 +21,9 @@ use crate::status::{MerchantContract, MerchantPayment, MerchantStatus};
 use crate::ticket::Ticket;
 
 /// The version written into every state; a state of another version is refused (1003).
-/// 2: the hand-shaped form of `codec` (1 was serde's derived form).
-const STATE_VERSION: u32 = 2;
+/// 2: the hand-shaped form of `codec` (1 was serde's derived form). 3: every cashier answer is
+/// polled (no confirmation mode), new outcome errors.
+const STATE_VERSION: u32 = 3;
 /// A state string longer than this was not written by this library.
 const MAX_STATE_BYTES: usize = 64 * 1024;
 /// Messages from the caller are cut to this many characters before they are kept.
@@ -77,8 +77,14 @@ impl Event {
 pub enum Action {
     /// Ask the merchant server for a ticket.
     FetchTicket,
-    /// Open the Payment Kit cashier with this orderStr (validated).
-    OpenCashier { order_str: String },
+    /// Open the Payment Kit cashier with this orderStr (validated). The order numbers come with
+    /// it: from here on money may move, and the shell must be able to name the order whatever
+    /// happens (save it for a later re-confirmation, put it in an outcome after an exception).
+    OpenCashier {
+        order_str: String,
+        merc_order_no: String,
+        merc_contract_code: String,
+    },
     /// Ask the merchant server for the status of this order.
     QueryStatus { merc_order_no: String },
     /// Wait this long, then send `TIMER_FIRED`.
@@ -114,22 +120,16 @@ enum CashierResult {
     Failed { code: i64, message: String },
 }
 
-/// Confirmation after the cashier: poll until final, or ask once (after a cancel or pay failure).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ConfirmMode {
-    Poll,
-    Once,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Confirm {
     order: OrderRef,
     cashier: CashierResult,
-    mode: ConfirmMode,
     /// No new query starts at or after this time.
     until_ms: u64,
     /// Status queries answered so far (successfully or not).
     queries: u32,
+    /// What the merchant server said, merged so that knowledge only grows: a final state is
+    /// not undone by a later `PENDING`, and `PAID` / `SIGNED` win over anything.
     last_status: Option<MerchantStatus>,
     last_error: Option<PaysignError>,
 }
@@ -289,10 +289,10 @@ pub fn step(
             };
             next.finish_before_cashier(now, None, error)
         }
-        (Phase::InCashier { order, opened_ms }, Event::CashierReturned) => {
-            next.begin_confirm(now, *opened_ms, order.clone(), CashierResult::Returned)
+        (Phase::InCashier { order, .. }, Event::CashierReturned) => {
+            next.begin_confirm(now, order.clone(), CashierResult::Returned)
         }
-        (Phase::InCashier { order, opened_ms }, Event::CashierFailed { code, message }) => {
+        (Phase::InCashier { order, .. }, Event::CashierFailed { code, message }) => {
             let result = CashierResult::Failed {
                 code: *code,
                 message: clip(message),
@@ -310,7 +310,9 @@ pub fn step(
                         message: clip(message),
                     }),
                 ),
-                _ => next.begin_confirm(now, *opened_ms, order.clone(), result),
+                // Anything else, cancel and pay failure included, is confirmed by polling: a user
+                // can pay and then cancel signing, and a cashier's failure is not the server's.
+                _ => next.begin_confirm(now, order.clone(), result),
             }
         }
         (Phase::Querying { confirm }, Event::StatusFetched { body }) => {
@@ -318,9 +320,10 @@ pub fn step(
             confirm.queries = confirm.queries.saturating_add(1);
             match parse_status(body, &confirm.order.merc_order_no) {
                 Ok(status) => {
-                    let is_final = status.is_final();
-                    confirm.last_status = Some(status);
-                    if is_final && confirm.mode == ConfirmMode::Poll {
+                    let merged = merge_status(confirm.last_status.take(), status);
+                    let is_final = merged.is_final();
+                    confirm.last_status = Some(merged);
+                    if is_final {
                         next.finish_confirmed(now, confirm)
                     } else {
                         next.after_query(now, confirm)
@@ -369,6 +372,33 @@ pub fn step(
         }
     };
     Ok((next, action))
+}
+
+/// What is known after a new answer: `PAID` and `SIGNED` are never lost, a final state is not
+/// undone by a later `PENDING`, and a contract id once given is kept. (A server's states only move
+/// forward; a regression is its bug, and forgetting a payment is the one mistake that charges a
+/// user twice.)
+fn merge_status(known: Option<MerchantStatus>, new: MerchantStatus) -> MerchantStatus {
+    let Some(known) = known else { return new };
+    let payment = match (known.payment, new.payment) {
+        (MerchantPayment::Paid, _) | (_, MerchantPayment::Paid) => MerchantPayment::Paid,
+        (_, MerchantPayment::NotPaid) | (MerchantPayment::NotPaid, _) => MerchantPayment::NotPaid,
+        _ => MerchantPayment::Pending,
+    };
+    let contract = match (known.contract, new.contract) {
+        (MerchantContract::Signed, _) | (_, MerchantContract::Signed) => MerchantContract::Signed,
+        (_, MerchantContract::NotSigned) | (MerchantContract::NotSigned, _) => {
+            MerchantContract::NotSigned
+        }
+        _ => MerchantContract::Pending,
+    };
+    MerchantStatus {
+        merc_order_no: new.merc_order_no,
+        payment,
+        contract,
+        contract_id: new.contract_id.or(known.contract_id),
+        updated_at: new.updated_at.max(known.updated_at),
+    }
 }
 
 /// Reads a status answer and checks it is about the order asked for.
@@ -420,41 +450,29 @@ impl FlowState {
             );
         }
         self.cashier_opened = true;
+        let action = Action::OpenCashier {
+            order_str: ticket.order_str,
+            merc_order_no: order.merc_order_no.clone(),
+            merc_contract_code: order.merc_contract_code.clone(),
+        };
         self.phase = Phase::InCashier {
             order,
             opened_ms: now,
         };
-        Action::OpenCashier {
-            order_str: ticket.order_str,
-        }
+        action
     }
 
-    /// After the cashier: the first query goes at once. The window is the confirmation deadline,
-    /// and within what is left of the overall budget (the user's time in the cashier excluded).
-    fn begin_confirm(
-        &mut self,
-        now: u64,
-        opened_ms: u64,
-        order: OrderRef,
-        cashier: CashierResult,
-    ) -> Action {
-        let mode = match &cashier {
-            CashierResult::Failed { code, .. }
-                if *code == payment_kit::CANCELED || *code == payment_kit::PAY_FAILED =>
-            {
-                ConfirmMode::Once
-            }
-            _ => ConfirmMode::Poll,
-        };
-        let budget_left = self.deadline_ms().saturating_sub(opened_ms);
-        let window = self.config.confirm_deadline_ms.min(budget_left);
+    /// After the cashier, whatever it answered: the first query goes at once, and polling runs
+    /// for the confirmation window from now. The window is its own budget: the time spent before
+    /// the cashier does not shorten it (that would cut confirmation short exactly when the
+    /// network was slow, when it matters most).
+    fn begin_confirm(&mut self, now: u64, order: OrderRef, cashier: CashierResult) -> Action {
         let merc_order_no = order.merc_order_no.clone();
         self.phase = Phase::Querying {
             confirm: Confirm {
                 order,
                 cashier,
-                mode,
-                until_ms: now.saturating_add(window),
+                until_ms: now.saturating_add(self.config.confirm_deadline_ms),
                 queries: 0,
                 last_status: None,
                 last_error: None,
@@ -465,9 +483,6 @@ impl FlowState {
 
     /// After a status answer that did not settle the outcome: wait and ask again, or stop.
     fn after_query(&mut self, now: u64, confirm: Confirm) -> Action {
-        if confirm.mode == ConfirmMode::Once {
-            return self.finish_once(now, confirm);
-        }
         if now >= confirm.until_ms || confirm.queries >= self.config.max_status_queries() {
             return self.finish_unconfirmed(now, confirm);
         }
@@ -484,88 +499,103 @@ impl FlowState {
         let Some(status) = confirm.last_status.clone() else {
             return self.finish_unconfirmed(now, confirm);
         };
-        // A cashier failure is still worth reporting when the money did not move.
-        let error = match (&confirm.cashier, status.payment) {
-            (CashierResult::Failed { code, message }, MerchantPayment::NotPaid) => {
-                Some(PaysignError::PaymentKit {
-                    code: *code,
-                    message: message.clone(),
-                })
-            }
-            _ => None,
-        };
-        self.finish(
-            now,
-            Some(confirm.order),
-            status.payment.into(),
-            status.contract.into(),
-            status.contract_id,
-            error,
-        )
+        self.finish_with_status(now, confirm, status, None)
     }
 
-    /// After a cancel or pay failure: the one answer decides whether money moved anyway.
-    fn finish_once(&mut self, now: u64, confirm: Confirm) -> Action {
-        let (code, message) = match &confirm.cashier {
-            CashierResult::Failed { code, message } => (*code, message.clone()),
-            CashierResult::Returned => (payment_kit::PAY_FAILED, String::new()),
-        };
-        let not_paid = if code == payment_kit::CANCELED {
-            PaymentOutcome::Canceled
-        } else {
-            PaymentOutcome::NotPaid
-        };
-        let (payment, contract, contract_id) = match &confirm.last_status {
-            Some(status) => (
-                if status.payment == MerchantPayment::Paid {
-                    PaymentOutcome::Paid
-                } else {
-                    not_paid
-                },
-                if status.contract == MerchantContract::Signed {
-                    ContractOutcome::Signed
-                } else {
-                    ContractOutcome::NotSigned
-                },
-                status.contract_id.clone(),
-            ),
-            None => (not_paid, ContractOutcome::NotSigned, None),
-        };
-        self.finish(
-            now,
-            Some(confirm.order),
-            payment,
-            contract,
-            contract_id,
-            Some(PaysignError::PaymentKit { code, message }),
-        )
-    }
-
-    /// The window closed with something still open: report what is known, marked unknown.
+    /// The window closed (or the query bound was reached) with something still open: report what
+    /// is known. A payment the server confirmed stays confirmed; only what it did not confirm is
+    /// pending or unknown.
     fn finish_unconfirmed(&mut self, now: u64, confirm: Confirm) -> Action {
-        let (payment, contract, contract_id) = match &confirm.last_status {
-            Some(s) => (s.payment.into(), s.contract.into(), s.contract_id.clone()),
-            None => (PaymentOutcome::Unknown, ContractOutcome::Unknown, None),
-        };
-        let payment_kit_code = match &confirm.cashier {
-            CashierResult::Failed { code, .. } => Some(*code),
-            CashierResult::Returned => None,
-        };
         let reason = match (&confirm.last_error, &confirm.last_status) {
             (Some(error), _) => format!("after {} queries: {error}", confirm.queries),
             (None, Some(_)) => format!("still pending after {} queries", confirm.queries),
             (None, None) => "no status answer".to_string(),
         };
+        match confirm.last_status.clone() {
+            Some(status) => self.finish_with_status(now, confirm, status, Some(reason)),
+            None => {
+                let payment_kit_code = confirm.cashier.code();
+                self.finish(
+                    now,
+                    Some(confirm.order),
+                    PaymentOutcome::Unknown,
+                    ContractOutcome::Unknown,
+                    None,
+                    Some(PaysignError::ConfirmTimedOut {
+                        reason,
+                        payment_kit_code,
+                    }),
+                )
+            }
+        }
+    }
+
+    /// The outcome from what the merchant server said (`open_reason` set when something is still
+    /// open at the end of the window). The payment's state decides the error's family:
+    /// - `PAID`: no error when signed, else a contract code (6001 not signed, 6002 unconfirmed);
+    ///   never a cancel, a failure or anything retryable;
+    /// - `NOT_PAID`: the cashier's own word when it said cancel (4000, payment `CANCELED`) or
+    ///   pay failure (4001), else 4100 "confirmed not paid";
+    /// - `PENDING`: 3004, money may have moved.
+    fn finish_with_status(
+        &mut self,
+        now: u64,
+        confirm: Confirm,
+        status: MerchantStatus,
+        open_reason: Option<String>,
+    ) -> Action {
+        let payment_kit_code = confirm.cashier.code();
+        let (payment, error) = match status.payment {
+            MerchantPayment::Paid => {
+                let error = match (status.contract, open_reason) {
+                    (MerchantContract::Signed, _) => None,
+                    (MerchantContract::NotSigned, _) => {
+                        Some(PaysignError::ContractNotSigned { payment_kit_code })
+                    }
+                    (MerchantContract::Pending, reason) => {
+                        Some(PaysignError::ContractUnconfirmed {
+                            reason: reason.unwrap_or_default(),
+                            payment_kit_code,
+                        })
+                    }
+                };
+                (PaymentOutcome::Paid, error)
+            }
+            MerchantPayment::NotPaid => match &confirm.cashier {
+                CashierResult::Failed { code, message } if *code == payment_kit::CANCELED => (
+                    PaymentOutcome::Canceled,
+                    Some(PaysignError::PaymentKit {
+                        code: *code,
+                        message: message.clone(),
+                    }),
+                ),
+                CashierResult::Failed { code, message } if *code == payment_kit::PAY_FAILED => (
+                    PaymentOutcome::NotPaid,
+                    Some(PaysignError::PaymentKit {
+                        code: *code,
+                        message: message.clone(),
+                    }),
+                ),
+                _ => (
+                    PaymentOutcome::NotPaid,
+                    Some(PaysignError::NotPaidConfirmed { payment_kit_code }),
+                ),
+            },
+            MerchantPayment::Pending => (
+                PaymentOutcome::Pending,
+                Some(PaysignError::ConfirmTimedOut {
+                    reason: open_reason.unwrap_or_default(),
+                    payment_kit_code,
+                }),
+            ),
+        };
         self.finish(
             now,
             Some(confirm.order),
             payment,
-            contract,
-            contract_id,
-            Some(PaysignError::ConfirmTimedOut {
-                reason,
-                payment_kit_code,
-            }),
+            status.contract.into(),
+            status.contract_id,
+            error,
         )
     }
 
@@ -611,6 +641,16 @@ impl FlowState {
             outcome: outcome.clone(),
         };
         Action::Done { outcome }
+    }
+}
+
+impl CashierResult {
+    /// The Payment Kit code, when the cashier rejected.
+    fn code(&self) -> Option<i64> {
+        match self {
+            CashierResult::Failed { code, .. } => Some(*code),
+            CashierResult::Returned => None,
+        }
     }
 }
 

@@ -33,6 +33,14 @@ pub enum ContractOutcome {
 }
 
 impl PaymentOutcome {
+    /// Known for good: paid, not paid or cancelled (not paid).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            PaymentOutcome::Paid | PaymentOutcome::NotPaid | PaymentOutcome::Canceled
+        )
+    }
+
     /// The wire name (`PAID`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +54,11 @@ impl PaymentOutcome {
 }
 
 impl ContractOutcome {
+    /// Known for good: signed or not signed.
+    pub fn is_final(self) -> bool {
+        matches!(self, ContractOutcome::Signed | ContractOutcome::NotSigned)
+    }
+
     /// The wire name (`SIGNED`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -88,8 +101,9 @@ pub struct PayAndSignOutcome {
     pub contract_id: Option<String>,
     /// From `STARTED` to the end, by the caller's clock.
     pub elapsed_ms: u64,
-    /// Set when something went wrong; `error.info().unknown_outcome` says whether money may have
-    /// moved.
+    /// Set when something went wrong or is still open. Its row agrees with the outcome: a paid
+    /// order carries no retryable error (at most a contract code, 6xxx), and the row says money
+    /// may have moved exactly when [`PayAndSignOutcome::unknown_outcome`] does.
     pub error: Option<PaysignError>,
 }
 
@@ -97,6 +111,19 @@ impl PayAndSignOutcome {
     /// Payment and contract both confirmed done.
     pub fn is_success(&self) -> bool {
         self.payment == PaymentOutcome::Paid && self.contract == ContractOutcome::Signed
+    }
+
+    /// Nothing about this order will change any more: the payment is known (confirmed by the
+    /// merchant server, or the cashier never took the order) and so is the contract. An outcome
+    /// that is not final names its order, to be confirmed again later.
+    pub fn is_final(&self) -> bool {
+        self.payment.is_final() && self.contract.is_final()
+    }
+
+    /// Money may have moved and nobody has confirmed whether it did: the app must not offer to
+    /// pay again for this order's goods before the merchant server says `NOT_PAID`.
+    pub fn unknown_outcome(&self) -> bool {
+        !self.payment.is_final()
     }
 }
 

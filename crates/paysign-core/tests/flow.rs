@@ -78,7 +78,14 @@ impl Driver {
         let action = d.send(Event::TicketFetched {
             body: ticket_body(&order_str),
         });
-        assert_eq!(action, Action::OpenCashier { order_str });
+        assert_eq!(
+            action,
+            Action::OpenCashier {
+                order_str,
+                merc_order_no: ORDER_NO.to_string(),
+                merc_contract_code: "C-0001".to_string(),
+            }
+        );
         d
     }
 
@@ -121,6 +128,8 @@ fn happy_path_pays_and_signs() {
     );
     assert_eq!(outcome.elapsed_ms, 20_380);
     assert_eq!(outcome.error, None);
+    assert!(outcome.is_final());
+    assert!(!outcome.unknown_outcome());
 }
 
 #[test]
@@ -146,7 +155,10 @@ fn polling_backs_off_until_final() {
     let outcome = d.done();
     assert_eq!(outcome.payment, PaymentOutcome::Paid);
     assert_eq!(outcome.contract, ContractOutcome::NotSigned);
-    assert_eq!(outcome.error, None);
+    // Paid without a contract: its own code, never a payment failure.
+    assert_eq!(error_code(&outcome), Some(6001));
+    assert!(outcome.is_final());
+    assert!(!outcome.error.unwrap().info().retryable);
 }
 
 #[test]
@@ -172,9 +184,13 @@ fn polling_stops_at_the_confirm_deadline_with_what_it_knows() {
     let outcome = d.done();
     assert_eq!(outcome.payment, PaymentOutcome::Paid);
     assert_eq!(outcome.contract, ContractOutcome::Pending);
-    assert_eq!(error_code(&outcome), Some(3004));
-    let error = outcome.error.unwrap();
-    assert!(error.info().unknown_outcome);
+    // The payment is confirmed; only the contract is open.
+    assert_eq!(error_code(&outcome), Some(6002));
+    assert!(!outcome.is_final());
+    assert!(!outcome.unknown_outcome());
+    let error = outcome.clone().error.unwrap();
+    assert!(!error.info().unknown_outcome);
+    assert!(!error.info().retryable);
     // 500+1000+2000+4000+5000*4 = 27 500, then the rest of the 30 s window: 10 queries in all.
     assert_eq!(queries, 10);
     assert!(
@@ -215,9 +231,26 @@ fn status_failures_and_malformed_answers_keep_polling_then_time_out() {
     assert!(error.to_string().contains("malformed"), "{error}");
 }
 
+/// Polls with the same answer until the flow ends; returns how many queries were answered.
+fn poll_until_done(d: &mut Driver, body: &str) -> u32 {
+    let mut queries = 0;
+    loop {
+        queries += 1;
+        match d.send(Event::StatusFetched { body: body.into() }) {
+            Action::Wait { wait_ms } => {
+                d.advance(wait_ms);
+                assert_eq!(d.send(Event::TimerFired), query());
+            }
+            Action::Done { .. } => return queries,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 #[test]
-fn cancel_is_confirmed_once_and_catches_pay_then_cancel_signing() {
-    // The user cancelled before paying.
+fn after_a_cancel_the_merchant_is_polled_until_final() {
+    // The user cancelled before paying: a PENDING answer is not "not paid"; polling goes on
+    // until the server says NOT_PAID.
     let mut d = Driver::to_cashier();
     assert_eq!(
         d.send(Event::CashierFailed {
@@ -226,55 +259,115 @@ fn cancel_is_confirmed_once_and_catches_pay_then_cancel_signing() {
         }),
         query()
     );
-    d.send(Event::StatusFetched {
+    let Action::Wait { wait_ms } = d.send(Event::StatusFetched {
         body: status_body("PENDING", "PENDING"),
+    }) else {
+        panic!("a pending answer after a cancel must be polled again")
+    };
+    d.advance(wait_ms);
+    d.send(Event::TimerFired);
+    d.send(Event::StatusFetched {
+        body: status_body("NOT_PAID", "NOT_SIGNED"),
     });
     let outcome = d.done();
     assert_eq!(outcome.payment, PaymentOutcome::Canceled);
     assert_eq!(outcome.contract, ContractOutcome::NotSigned);
     assert_eq!(error_code(&outcome), Some(4000));
+    assert!(outcome.is_final());
+    assert!(outcome.error.unwrap().info().retryable);
+}
 
-    // The user paid, then cancelled signing.
+#[test]
+fn paid_then_cancelled_signing_is_paid_with_a_contract_code() {
     let mut d = Driver::to_cashier();
     d.send(Event::CashierFailed {
         code: 1_001_930_000,
         message: "canceled".into(),
     });
+    // The contract is still being decided: keep asking.
+    assert!(matches!(
+        d.send(Event::StatusFetched {
+            body: status_body("PAID", "PENDING"),
+        }),
+        Action::Wait { .. }
+    ));
+    d.send(Event::TimerFired);
     d.send(Event::StatusFetched {
-        body: status_body("PAID", "PENDING"),
+        body: status_body("PAID", "NOT_SIGNED"),
     });
     let outcome = d.done();
     assert_eq!(outcome.payment, PaymentOutcome::Paid);
     assert_eq!(outcome.contract, ContractOutcome::NotSigned);
-    assert_eq!(error_code(&outcome), Some(4000));
+    assert!(outcome.is_final());
+    let error = outcome.error.unwrap();
+    assert_eq!(error.code().as_u32(), 6001);
+    assert_eq!(error.payment_kit_code(), Some(1_001_930_000));
+    let info = error.info();
+    assert!(!info.retryable && !info.unknown_outcome);
+    assert!(
+        !info.user_message_zh.contains("取消"),
+        "{}",
+        info.user_message_zh
+    );
+    assert!(!info.user_message_en.to_lowercase().contains("cancel"));
+    assert!(!info.user_message_en.to_lowercase().contains("try again"));
+}
 
-    // The one confirmation failed: the cashier's word stands.
+#[test]
+fn a_cancel_the_server_never_confirms_is_unknown_not_cancelled() {
+    // Failed and pending answers until the window closes.
     let mut d = Driver::to_cashier();
     d.send(Event::CashierFailed {
         code: 1_001_930_000,
         message: "canceled".into(),
     });
-    d.send(Event::StatusFailed {
+    let Action::Wait { wait_ms } = d.send(Event::StatusFailed {
         http_status: None,
         message: "offline".into(),
-    });
+    }) else {
+        panic!("a failed status call after a cancel must be retried")
+    };
+    d.advance(wait_ms);
+    d.send(Event::TimerFired);
+    let queries = poll_until_done(&mut d, "{not json");
+    assert!(queries > 3, "{queries}");
     let outcome = d.done();
-    assert_eq!(outcome.payment, PaymentOutcome::Canceled);
-    assert_eq!(error_code(&outcome), Some(4000));
-    assert_eq!(
-        d.actions.iter().filter(|a| **a == query()).count(),
-        1,
-        "exactly one query"
-    );
+    assert_eq!(outcome.payment, PaymentOutcome::Unknown);
+    assert_eq!(outcome.contract, ContractOutcome::Unknown);
+    assert!(outcome.unknown_outcome());
+    assert!(!outcome.is_final());
+    assert_eq!(outcome.merc_order_no.as_deref(), Some(ORDER_NO));
+    let error = outcome.error.unwrap();
+    assert_eq!(error.code().as_u32(), 3004);
+    assert_eq!(error.payment_kit_code(), Some(1_001_930_000));
+    assert!(error.info().unknown_outcome && !error.info().retryable);
+
+    // Pending to the end: PENDING, never CANCELED.
+    let mut d = Driver::to_cashier();
+    d.send(Event::CashierFailed {
+        code: 1_001_930_000,
+        message: "canceled".into(),
+    });
+    poll_until_done(&mut d, &status_body("PENDING", "PENDING"));
+    let outcome = d.done();
+    assert_eq!(outcome.payment, PaymentOutcome::Pending);
+    assert_eq!(error_code(&outcome), Some(3004));
 }
 
 #[test]
-fn pay_failure_is_confirmed_once() {
+fn pay_failure_is_polled_and_can_turn_out_paid() {
     let mut d = Driver::to_cashier();
     d.send(Event::CashierFailed {
         code: 1_001_930_001,
         message: "Pay failed.".into(),
     });
+    assert!(matches!(
+        d.send(Event::StatusFetched {
+            body: status_body("PENDING", "PENDING"),
+        }),
+        Action::Wait { .. }
+    ));
+    d.send(Event::TimerFired);
     d.send(Event::StatusFetched {
         body: status_body("NOT_PAID", "NOT_SIGNED"),
     });
@@ -284,6 +377,43 @@ fn pay_failure_is_confirmed_once() {
     let error = outcome.error.unwrap();
     assert_eq!(error.code().as_u32(), 4001);
     assert_eq!(error.payment_kit_code(), Some(1_001_930_001));
+
+    let mut d = Driver::to_cashier();
+    d.send(Event::CashierFailed {
+        code: 1_001_930_001,
+        message: "Pay failed.".into(),
+    });
+    d.send(Event::StatusFetched {
+        body: status_body("PAID", "SIGNED"),
+    });
+    let outcome = d.done();
+    assert!(outcome.is_success());
+    assert_eq!(outcome.error, None);
+}
+
+#[test]
+fn a_confirmed_payment_is_never_forgotten() {
+    // PAID once, then answers that regress or fail: the outcome stays PAID.
+    let mut d = Driver::to_cashier();
+    d.send(Event::CashierReturned);
+    d.send(Event::StatusFetched {
+        body: status_body("PAID", "PENDING"),
+    });
+    d.send(Event::TimerFired);
+    d.send(Event::StatusFetched {
+        body: status_body("PENDING", "PENDING"),
+    });
+    d.send(Event::TimerFired);
+    d.send(Event::StatusFailed {
+        http_status: Some(500),
+        message: "oops".into(),
+    });
+    d.send(Event::TimerFired);
+    poll_until_done(&mut d, &status_body("NOT_PAID", "PENDING"));
+    let outcome = d.done();
+    assert_eq!(outcome.payment, PaymentOutcome::Paid);
+    assert_eq!(outcome.contract, ContractOutcome::Pending);
+    assert_eq!(error_code(&outcome), Some(6002));
 }
 
 #[test]
@@ -306,7 +436,7 @@ fn parameter_error_and_rate_limit_end_without_confirming() {
 
 #[test]
 fn unknown_outcome_codes_poll_and_keep_the_code() {
-    for code in [1_001_930_002, 1_001_930_011, 77] {
+    for code in [1_001_930_002, 1_001_930_003, 1_001_930_011, 77] {
         // Resolved: the merchant says paid and signed.
         let mut d = Driver::to_cashier();
         assert_eq!(
@@ -332,8 +462,11 @@ fn unknown_outcome_codes_poll_and_keep_the_code() {
         d.send(Event::StatusFetched {
             body: status_body("NOT_PAID", "NOT_SIGNED"),
         });
+        // Confirmed not paid: final, and not "unknown, do not pay again".
         let outcome = d.done();
         assert_eq!(outcome.payment, PaymentOutcome::NotPaid);
+        assert!(outcome.is_final() && !outcome.unknown_outcome(), "{code}");
+        assert_eq!(error_code(&outcome), Some(4100), "{code}");
         assert_eq!(
             outcome
                 .error
@@ -341,6 +474,8 @@ fn unknown_outcome_codes_poll_and_keep_the_code() {
                 .and_then(PaysignError::payment_kit_code),
             Some(code)
         );
+        let info = outcome.error.as_ref().unwrap().info();
+        assert!(!info.unknown_outcome && info.retryable, "{code}");
 
         // Never resolved: 3004 carrying the cashier's code.
         let mut d = Driver::to_cashier();
@@ -354,10 +489,20 @@ fn unknown_outcome_codes_poll_and_keep_the_code() {
             message: "offline".into(),
         });
         let outcome = d.done();
+        assert!(outcome.unknown_outcome());
         let error = outcome.error.unwrap();
         assert_eq!(error.code().as_u32(), 3004);
         assert_eq!(error.payment_kit_code(), Some(code));
     }
+    // The cashier said success but the server says not paid: 4100, not silence.
+    let mut d = Driver::to_cashier();
+    d.send(Event::CashierReturned);
+    d.send(Event::StatusFetched {
+        body: status_body("NOT_PAID", "NOT_SIGNED"),
+    });
+    let outcome = d.done();
+    assert_eq!(error_code(&outcome), Some(4100));
+    assert_eq!(outcome.error.unwrap().payment_kit_code(), None);
 }
 
 #[test]
@@ -427,29 +572,22 @@ fn a_ticket_after_the_overall_deadline_is_not_used() {
 }
 
 #[test]
-fn confirmation_is_bounded_by_the_overall_budget_excluding_cashier_time() {
+fn confirmation_has_its_own_window_whatever_the_time_before_the_cashier() {
     let mut d = Driver::new(FlowConfig {
         overall_deadline_ms: 10_000,
+        confirm_deadline_ms: 6_000,
         ..FlowConfig::default()
     });
     d.send(Event::Started);
-    d.advance(8_000);
+    // 9.9 of the 10 s before the cashier are used up, then ten minutes in the cashier.
+    d.advance(9_900);
     let order_str = order_str_at(d.now, "101831234");
     d.send(Event::TicketFetched {
         body: ticket_body(&order_str),
     });
-    // Ten minutes in the cashier do not count; 2 s of budget remain for confirmation.
     d.advance(600_000);
     d.send(Event::CashierReturned);
-    let Action::Wait { wait_ms } = d.send(Event::StatusFetched {
-        body: status_body("PENDING", "PENDING"),
-    }) else {
-        panic!()
-    };
-    assert_eq!(wait_ms, 500);
-    let mut total = wait_ms;
-    d.advance(wait_ms);
-    d.send(Event::TimerFired);
+    let mut total = 0;
     loop {
         match d.send(Event::StatusFetched {
             body: status_body("PENDING", "PENDING"),
@@ -463,7 +601,8 @@ fn confirmation_is_bounded_by_the_overall_budget_excluding_cashier_time() {
             other => panic!("{other:?}"),
         }
     }
-    assert_eq!(total, 2_000);
+    // The full confirmation window, not the 100 ms left of the pre-cashier budget.
+    assert_eq!(total, 6_000);
     assert_eq!(error_code(&d.done()), Some(3004));
 }
 

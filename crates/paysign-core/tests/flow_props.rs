@@ -1,5 +1,8 @@
 //! Properties of the reducer on generated event sequences: it never panics, never opens the
-//! cashier twice, and ends within its deadline in a bounded number of steps.
+//! cashier twice, ends within its deadlines in a bounded number of steps, and every outcome obeys
+//! the money-safety rules (DESIGN.md): a confirmed payment is final and never lost, "not paid"
+//! after the cashier needs the server's word, "money may have moved" follows what was confirmed,
+//! and the order is always named once the cashier opened.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -7,7 +10,10 @@
     clippy::indexing_slicing
 )]
 
-use paysign_core::{step, Action, Event, FlowConfig, FlowState};
+use paysign_core::{
+    step, Action, ErrorKind, Event, FlowConfig, FlowState, MerchantPayment, MerchantStatus,
+    PayAndSignOutcome, PaymentOutcome,
+};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -31,11 +37,12 @@ fn status(payment: &str, contract: &str) -> String {
 
 const PAYMENTS: [&str; 3] = ["PAID", "NOT_PAID", "PENDING"];
 const CONTRACTS: [&str; 3] = ["SIGNED", "NOT_SIGNED", "PENDING"];
-const CASHIER_CODES: [i64; 8] = [
+const CASHIER_CODES: [i64; 9] = [
     401,
     1_001_930_000,
     1_001_930_001,
     1_001_930_002,
+    1_001_930_003,
     1_001_930_010,
     1_001_930_011,
     -7,
@@ -103,11 +110,118 @@ fn any_config() -> impl Strategy<Value = FlowConfig> {
         )
 }
 
+/// What the shell told the reducer, as far as the money rules care.
+#[derive(Default, Debug)]
+struct Facts {
+    cashier_opened: bool,
+    /// The last cashier rejection code, if the cashier rejected.
+    cashier_code: Option<i64>,
+    /// An accepted status answer for the order said PAID / NOT_PAID.
+    saw_paid: bool,
+    saw_not_paid: bool,
+}
+
+impl Facts {
+    /// Records an event the reducer accepted (it returned `Ok` before the flow was done).
+    fn accepted(&mut self, event: &Event) {
+        match event {
+            Event::CashierFailed { code, .. } => self.cashier_code = Some(*code),
+            Event::StatusFetched { body } => {
+                if let Ok(status) = MerchantStatus::from_json(body) {
+                    if status.merc_order_no == "PS1" {
+                        match status.payment {
+                            MerchantPayment::Paid => self.saw_paid = true,
+                            MerchantPayment::NotPaid => self.saw_not_paid = true,
+                            MerchantPayment::Pending => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The money-safety rules every outcome obeys, whatever led to it.
+fn check_outcome(outcome: &PayAndSignOutcome, facts: &Facts) -> Result<(), TestCaseError> {
+    let error = outcome.error.as_ref();
+    // A payment the server confirmed is never lost.
+    if facts.saw_paid {
+        prop_assert_eq!(outcome.payment, PaymentOutcome::Paid);
+    }
+    // Paid is final: no retryable error, no cancel or failure, at most a contract code.
+    if outcome.payment == PaymentOutcome::Paid {
+        if let Some(e) = error {
+            let info = e.info();
+            prop_assert!(!info.retryable, "paid with retryable {:?}", info.code);
+            prop_assert!(
+                matches!(
+                    info.kind,
+                    ErrorKind::ContractNotSigned | ErrorKind::ContractUnconfirmed
+                ),
+                "paid with {:?}",
+                info.code
+            );
+        }
+    }
+    // "Not paid" after the cashier opened needs the server's word (or a cashier that refused the
+    // order outright: 401, 1001930010).
+    let refused = matches!(facts.cashier_code, Some(401) | Some(1_001_930_010));
+    if facts.cashier_opened
+        && matches!(
+            outcome.payment,
+            PaymentOutcome::NotPaid | PaymentOutcome::Canceled
+        )
+    {
+        prop_assert!(
+            (facts.saw_not_paid && !facts.saw_paid) || refused,
+            "{:?} without the server's NOT_PAID: {:?}",
+            outcome.payment,
+            facts
+        );
+    }
+    if outcome.payment == PaymentOutcome::Canceled {
+        prop_assert_eq!(facts.cashier_code, Some(1_001_930_000));
+    }
+    // A cancel or failure message only where nothing was paid.
+    if let Some(e) = error {
+        if matches!(
+            e.info().kind,
+            ErrorKind::Canceled | ErrorKind::PaymentFailed
+        ) {
+            prop_assert!(matches!(
+                outcome.payment,
+                PaymentOutcome::NotPaid | PaymentOutcome::Canceled
+            ));
+        }
+    }
+    // "Money may have moved" is the outcome's, and the error's row agrees with it.
+    let unknown = outcome.unknown_outcome();
+    prop_assert_eq!(unknown, error.is_some_and(|e| e.info().unknown_outcome));
+    if unknown {
+        prop_assert!(error.is_some_and(|e| !e.info().retryable));
+    }
+    prop_assert_eq!(
+        outcome.is_final(),
+        outcome.payment.is_final() && outcome.contract.is_final()
+    );
+    // Once the cashier opened, the order is always named.
+    if facts.cashier_opened {
+        prop_assert_eq!(outcome.merc_order_no.as_deref(), Some("PS1"));
+        prop_assert_eq!(outcome.merc_contract_code.as_deref(), Some("C1"));
+    } else {
+        prop_assert_eq!(outcome.payment, PaymentOutcome::NotPaid);
+        prop_assert!(!unknown);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
-    /// Any events, in any order, at any times (also going back): no panic, at most one cashier,
-    /// refused events change nothing, and `Done` is final.
+    /// Any events, in any order, at any times (also going back): no panic, at most one cashier
+    /// (and it names the order), refused events change nothing, `Done` is final, and the outcome
+    /// obeys the money rules.
     #[test]
     fn any_event_sequence_is_safe(
         config in any_config(),
@@ -117,18 +231,28 @@ proptest! {
         let mut now = T0;
         let mut cashiers = 0;
         let mut done: Option<Action> = None;
+        let mut facts = Facts::default();
         for (event, delta) in events {
             now = now.saturating_add_signed(delta);
             match step(&state, now, &event) {
                 Ok((next, action)) => {
-                    if matches!(action, Action::OpenCashier { .. }) {
+                    if done.is_none() {
+                        facts.accepted(&event);
+                    }
+                    if let Action::OpenCashier { merc_order_no, merc_contract_code, .. } = &action {
                         cashiers += 1;
+                        facts.cashier_opened = true;
+                        prop_assert_eq!(merc_order_no.as_str(), "PS1");
+                        prop_assert_eq!(merc_contract_code.as_str(), "C1");
                     }
                     if let Some(first) = &done {
                         prop_assert_eq!(first, &action);
                     }
-                    if matches!(action, Action::Done { .. }) {
-                        done = Some(action);
+                    if let Action::Done { outcome } = &action {
+                        if done.is_none() {
+                            check_outcome(outcome, &facts)?;
+                        }
+                        done = Some(action.clone());
                     }
                     let decoded = FlowState::decode(&next.encode().unwrap()).unwrap();
                     prop_assert_eq!(&decoded, &next);
@@ -141,8 +265,9 @@ proptest! {
     }
 
     /// A shell that does what it is told (with any answers and any delays) reaches `Done` within
-    /// the overall deadline plus the user's time in the cashier plus one answer's latency, in a
-    /// bounded number of steps.
+    /// the budget before the cashier, the user's time in the cashier and the confirmation window
+    /// (plus one answer's latency each side), in a bounded number of steps, with an outcome that
+    /// obeys the money rules.
     #[test]
     fn an_obedient_shell_always_finishes_in_time(
         config in any_config(),
@@ -154,6 +279,8 @@ proptest! {
         let max_latency = 5_000;
         let bound_steps = 4 + 2 * config.max_status_queries() as usize;
         let overall = config.overall_deadline_ms;
+        let confirm = config.confirm_deadline_ms;
+        let mut facts = Facts::default();
         let mut state = FlowState::new(config).unwrap();
         let mut now = T0;
         let mut action = {
@@ -177,6 +304,7 @@ proptest! {
                 }
                 Action::OpenCashier { .. } => {
                     cashiers += 1;
+                    facts.cashier_opened = true;
                     now += cashier_ms;
                     if cashier_fails {
                         Event::CashierFailed { code: cashier_code, message: "x".into() }
@@ -198,11 +326,14 @@ proptest! {
                     Event::TimerFired
                 }
                 Action::Done { outcome } => {
-                    let budget = overall + if cashiers > 0 { cashier_ms } else { 0 } + max_latency;
+                    let after_cashier = if cashiers > 0 { cashier_ms + confirm + max_latency } else { 0 };
+                    let budget = overall + max_latency + after_cashier;
                     prop_assert!(outcome.elapsed_ms <= budget, "{} > {}", outcome.elapsed_ms, budget);
+                    check_outcome(outcome, &facts)?;
                     break;
                 }
             };
+            facts.accepted(&event);
             let (s, a) = step(&state, now, &event).unwrap();
             state = s;
             action = a;

@@ -15,7 +15,7 @@ const END: &str = "<!-- error-table:end -->";
 fn rendered() -> String {
     let yes = |b: bool| if b { "yes" } else { "" };
     let mut out = String::from(
-        "| code | kind | retryable | money may have moved | meaning | 用户提示 |\n|---|---|---|---|---|---|\n",
+        "| code | kind | retryable | money may have moved | action | 用户提示 |\n|---|---|---|---|---|---|\n",
     );
     for info in error_table() {
         out.push_str(&format!(
@@ -24,7 +24,7 @@ fn rendered() -> String {
             info.kind.as_str(),
             yes(info.retryable),
             yes(info.unknown_outcome),
-            info.meaning,
+            info.action,
             info.user_message_zh,
         ));
     }

@@ -93,3 +93,9 @@ declare class CustomComponent {
   aboutToDisappear?(): void;
   getUIContext(): UIContext;
 }
+
+// ForEach renders one child per array item; the key generator keeps items stable across updates.
+declare interface ForEachInterface {
+  <T>(arr: T[], itemGenerator: (item: T, index: number) => void, keyGenerator?: (item: T, index: number) => string): void;
+}
+declare const ForEach: ForEachInterface;

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{CashierResult, Confirm, ConfirmMode, FlowState, OrderRef, Phase};
+use super::{CashierResult, Confirm, FlowState, OrderRef, Phase};
 use crate::config::FlowConfig;
 use crate::error::PaysignError;
 use crate::outcome::{ContractOutcome, PayAndSignOutcome, PaymentOutcome};
@@ -174,13 +174,6 @@ fn confirm_obj(c: &Confirm) -> Obj {
         .put("order", order_obj(&c.order))
         .put_opt("cashierCode", cashier_code)
         .put_opt("cashierMessage", cashier_message)
-        .put(
-            "mode",
-            match c.mode {
-                ConfirmMode::Poll => "poll",
-                ConfirmMode::Once => "once",
-            },
-        )
         .put("untilMs", c.until_ms)
         .put("queries", c.queries)
         .put_opt("lastStatus", c.last_status.as_ref().map(status_obj))
@@ -282,6 +275,22 @@ fn error_obj(e: &PaysignError) -> Obj {
         E::PaymentKit { code, message } => {
             ("paymentKit", o.put("code", *code).put("message", message))
         }
+        E::NotPaidConfirmed { payment_kit_code } => (
+            "notPaidConfirmed",
+            o.put_opt("paymentKitCode", *payment_kit_code),
+        ),
+        E::ContractNotSigned { payment_kit_code } => (
+            "contractNotSigned",
+            o.put_opt("paymentKitCode", *payment_kit_code),
+        ),
+        E::ContractUnconfirmed {
+            reason,
+            payment_kit_code,
+        } => (
+            "contractUnconfirmed",
+            o.put("reason", reason)
+                .put_opt("paymentKitCode", *payment_kit_code),
+        ),
         E::DeadlineExceeded { deadline_ms } => {
             ("deadlineExceeded", o.put("deadlineMs", *deadline_ms))
         }
@@ -462,15 +471,9 @@ fn confirm_from_value(value: &Value) -> Result<Confirm, Problem> {
         (Some(code), Some(message)) => CashierResult::Failed { code, message },
         _ => return Err("confirm.cashierCode and cashierMessage go together".to_string()),
     };
-    let mode = match r.str("mode")? {
-        "poll" => ConfirmMode::Poll,
-        "once" => ConfirmMode::Once,
-        _ => return Err(r.bad("mode")),
-    };
     let confirm = Confirm {
         order,
         cashier,
-        mode,
         until_ms: r.u64("untilMs")?,
         queries: r.u32("queries")?,
         last_status: r.opt("lastStatus").map(status_from_value).transpose()?,
@@ -600,6 +603,16 @@ fn error_from_value(value: &Value) -> Result<PaysignError, Problem> {
             code: r.i64("code")?,
             message: r.string("message")?,
         },
+        "notPaidConfirmed" => E::NotPaidConfirmed {
+            payment_kit_code: r.opt_i64("paymentKitCode")?,
+        },
+        "contractNotSigned" => E::ContractNotSigned {
+            payment_kit_code: r.opt_i64("paymentKitCode")?,
+        },
+        "contractUnconfirmed" => E::ContractUnconfirmed {
+            reason: r.string("reason")?,
+            payment_kit_code: r.opt_i64("paymentKitCode")?,
+        },
         "deadlineExceeded" => E::DeadlineExceeded {
             deadline_ms: r.u64("deadlineMs")?,
         },
@@ -675,6 +688,16 @@ mod tests {
             E::PaymentKit {
                 code: i64::MIN,
                 message: s(),
+            },
+            E::NotPaidConfirmed {
+                payment_kit_code: Some(1_001_930_002),
+            },
+            E::ContractNotSigned {
+                payment_kit_code: None,
+            },
+            E::ContractUnconfirmed {
+                reason: s(),
+                payment_kit_code: Some(1_001_930_000),
             },
             E::DeadlineExceeded { deadline_ms: 9 },
             E::Internal { reason: s() },

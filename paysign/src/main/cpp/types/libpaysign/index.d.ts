@@ -48,6 +48,8 @@ export interface PaysignError {
   unknownOutcome: boolean
   /** For developers. */
   message: string
+  /** What the app should do next (the error table's action column). */
+  action: string
   userMessageZh: string
   userMessageEn: string
   /** The raw Payment Kit code, when the error came from the cashier. */
@@ -89,8 +91,10 @@ export interface FlowAction {
   kind: string
   /** OPEN_CASHIER: pass to `requestPayment` verbatim. */
   orderStr?: string
-  /** QUERY_STATUS: the order to ask about. */
+  /** OPEN_CASHIER, QUERY_STATUS: the order (from OPEN_CASHIER on, money may move: keep it). */
   mercOrderNo?: string
+  /** OPEN_CASHIER: the order's contract code. */
+  mercContractCode?: string
   /** WAIT: then send TIMER_FIRED. */
   waitMs?: number
   /** DONE: the result. */
@@ -107,6 +111,13 @@ export interface PayAndSignOutcome {
   mercContractCode?: string
   contractId?: string
   elapsedMs: number
+  /** Payment and contract are both known for good; nothing about this order will change. */
+  isFinal: boolean
+  /**
+   * Money may have moved and nobody confirmed it (payment PENDING or UNKNOWN): never offer to
+   * pay again for this order; confirm it later.
+   */
+  unknownOutcome: boolean
   error?: PaysignError
 }
 
