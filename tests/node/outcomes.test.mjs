@@ -116,3 +116,21 @@ test('1001930003 has its own row', () => {
   assert.equal(e.unknownOutcome, true);
   assert.equal(e.retryable, false);
 });
+
+test('a phone clock 15 minutes off still pays when the ticket carries serverTimeMs', () => {
+  const serverNow = NOW;
+  const os = orderStr(serverNow - 2_000);
+  for (const skew of [15 * 60_000, -15 * 60_000]) {
+    const phoneNow = serverNow + skew;
+    let state = paysign.newFlow({});
+    state = paysign.stepFlow(state, { kind: 'STARTED', nowMs: phoneNow }).state;
+    const withServerTime = JSON.stringify({ orderStr: os, mercOrderNo: 'PS7', mercContractCode: 'C7', serverTimeMs: serverNow });
+    const open = paysign.stepFlow(state, { kind: 'TICKET_FETCHED', nowMs: phoneNow, body: withServerTime }).action;
+    assert.equal(open.kind, 'OPEN_CASHIER', `skew ${skew}`);
+    // The same ticket without the server's clock is judged on the phone's and refused.
+    const withoutServerTime = JSON.stringify({ orderStr: os, mercOrderNo: 'PS7', mercContractCode: 'C7' });
+    const done = paysign.stepFlow(state, { kind: 'TICKET_FETCHED', nowMs: phoneNow, body: withoutServerTime }).action;
+    assert.equal(done.kind, 'DONE');
+    assert.equal(done.outcome.error.code, skew > 0 ? 2007 : 2008);
+  }
+});

@@ -2,8 +2,9 @@
 //!
 //! The HAR (through `paysign-core`) reads these answers and the reference merchant server
 //! (`paysign-merchant`) writes them; both take the names, states and limits from here so the two
-//! sides cannot drift. Parsing with field-level errors is the reader's business (`paysign-core`
-//! reads strictly, by hand, to stay small on the device); the serde derives serve the server side.
+//! sides cannot drift. [`Ticket::from_json`] and [`OrderStatus::from_json`] are the strict readers
+//! the app uses (every problem a [`FieldError`] naming the field; by hand over `serde_json::Value`,
+//! to stay small on the device); the serde derives serve the server side.
 //!
 //! ```text
 //! POST {base}/paysign/orders        {"productId": "..."}  + Idempotency-Key
@@ -11,7 +12,10 @@
 //! GET  {base}/paysign/orders/{no}   -> OrderStatus {mercOrderNo, payment, contract, contractId?, updatedAt}
 //! ```
 
+pub mod json;
+
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// Path of the order calls, below the merchant's base URL.
 pub const ORDERS_PATH: &str = "/paysign/orders";
@@ -145,6 +149,157 @@ impl OrderStatus {
     }
 }
 
+/// Why an answer of the merchant server is not what the contract says: the field (`ticket` or
+/// `status` for the whole answer) and what is wrong with it. Values are echoed only cut short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "field `{}`: {}", self.field, self.reason)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+fn field_error(field: &str, reason: String) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        reason,
+    }
+}
+
+/// The answer as a JSON object, or an error about the whole answer (`what`).
+fn object(text: &str, what: &str) -> Result<Map<String, Value>, FieldError> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| field_error(what, format!("not JSON: {e}")))?;
+    match value {
+        Value::Object(map) => Ok(map),
+        other => Err(field_error(
+            what,
+            format!("must be a JSON object, found {}", json::type_name(&other)),
+        )),
+    }
+}
+
+/// A required non-empty string of at most `max_chars` characters; control characters are refused
+/// unless `controls_allowed` (the orderStr is passed on verbatim and judged elsewhere).
+fn text_field(
+    map: &Map<String, Value>,
+    name: &str,
+    max_chars: usize,
+    controls_allowed: bool,
+) -> Result<String, FieldError> {
+    let value = json::required_str(map, name).map_err(|p| field_error(name, p.describe()))?;
+    let chars = value.chars().count();
+    if chars > max_chars {
+        return Err(field_error(
+            name,
+            format!("{chars} characters, at most {max_chars} allowed"),
+        ));
+    }
+    if !controls_allowed && value.chars().any(char::is_control) {
+        return Err(field_error(name, "contains control characters".to_string()));
+    }
+    Ok(value.to_string())
+}
+
+/// Values echoed in messages are cut short: a hostile server must not fill the logs.
+fn shown(value: &str) -> String {
+    value.chars().take(32).collect()
+}
+
+impl Ticket {
+    /// Reads a ticket strictly: a JSON object whose `orderStr`, `mercOrderNo` and
+    /// `mercContractCode` are non-empty strings within their limits, and whose `serverTimeMs`, when
+    /// present and not null, is a non-negative integer. Other fields are ignored (a merchant may
+    /// add its own).
+    pub fn from_json(text: &str) -> Result<Ticket, FieldError> {
+        let map = object(text, "ticket")?;
+        let server_time_ms = match map.get("serverTimeMs") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(
+                json::required_u64(&map, "serverTimeMs")
+                    .map_err(|p| field_error("serverTimeMs", p.describe()))?,
+            ),
+        };
+        Ok(Ticket {
+            order_str: text_field(&map, "orderStr", usize::MAX, true)?,
+            merc_order_no: text_field(&map, "mercOrderNo", MERC_ORDER_NO_MAX_CHARS, false)?,
+            merc_contract_code: text_field(
+                &map,
+                "mercContractCode",
+                MERC_CONTRACT_CODE_MAX_CHARS,
+                false,
+            )?,
+            server_time_ms,
+        })
+    }
+}
+
+impl OrderStatus {
+    /// Reads a status answer strictly: every field present with its exact type and one of its
+    /// values; `contractId` may be absent or null, otherwise a non-empty string of at most
+    /// [`CONTRACT_ID_MAX_CHARS`].
+    pub fn from_json(text: &str) -> Result<OrderStatus, FieldError> {
+        let map = object(text, "status")?;
+        let merc_order_no = text_field(&map, "mercOrderNo", MERC_ORDER_NO_MAX_CHARS, false)?;
+        let payment = text_field(&map, "payment", usize::MAX, true)?;
+        let payment = PaymentState::parse(&payment).ok_or_else(|| {
+            field_error(
+                "payment",
+                format!(
+                    "must be PAID, NOT_PAID or PENDING, found {:?}",
+                    shown(&payment)
+                ),
+            )
+        })?;
+        let contract = text_field(&map, "contract", usize::MAX, true)?;
+        let contract = ContractState::parse(&contract).ok_or_else(|| {
+            field_error(
+                "contract",
+                format!(
+                    "must be SIGNED, NOT_SIGNED or PENDING, found {:?}",
+                    shown(&contract)
+                ),
+            )
+        })?;
+        let contract_id = match map.get("contractId") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() => {
+                return Err(field_error(
+                    "contractId",
+                    "empty; leave it out or send null".to_string(),
+                ))
+            }
+            Some(Value::String(_)) => Some(text_field(
+                &map,
+                "contractId",
+                CONTRACT_ID_MAX_CHARS,
+                false,
+            )?),
+            Some(other) => {
+                return Err(field_error(
+                    "contractId",
+                    format!("must be a string, found {}", json::type_name(other)),
+                ))
+            }
+        };
+        let updated_at = json::required_u64(&map, "updatedAt")
+            .map_err(|p| field_error("updatedAt", p.describe()))?;
+        Ok(OrderStatus {
+            merc_order_no,
+            payment,
+            contract,
+            contract_id,
+            updated_at,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +363,140 @@ mod tests {
         let req: CreateOrderRequest =
             serde_json::from_str(r#"{"productId":"vip-month","amount":1}"#).unwrap();
         assert_eq!(req.product_id, "vip-month");
+    }
+
+    fn ticket() -> Value {
+        serde_json::json!({"orderStr": "{\"merc_no\":\"1\"}", "mercOrderNo": "PS20260101000001",
+                           "mercContractCode": "C-0001", "serverTimeMs": 1_751_361_838_042u64})
+    }
+
+    fn status() -> Value {
+        serde_json::json!({"mercOrderNo": "PS1", "payment": "PAID", "contract": "SIGNED",
+                           "contractId": "2024070914615843071097", "updatedAt": 1_751_361_838_042u64})
+    }
+
+    #[test]
+    fn a_ticket_reads_back_what_the_server_wrote() {
+        let written = Ticket {
+            order_str: "{\"merc_no\":\"1\"}".into(),
+            merc_order_no: "PS1".into(),
+            merc_contract_code: "C1".into(),
+            server_time_ms: Some(1_751_361_838_042),
+        };
+        let text = serde_json::to_string(&written).unwrap();
+        assert_eq!(Ticket::from_json(&text).unwrap(), written);
+        let without = Ticket {
+            server_time_ms: None,
+            ..written
+        };
+        let text = serde_json::to_string(&without).unwrap();
+        assert_eq!(Ticket::from_json(&text).unwrap(), without);
+        let mut v = ticket();
+        v["serverTimeMs"] = Value::Null;
+        v["merchantNote"] = serde_json::json!(3);
+        assert_eq!(
+            Ticket::from_json(&v.to_string()).unwrap().server_time_ms,
+            None
+        );
+    }
+
+    #[test]
+    fn every_ticket_problem_names_its_field() {
+        use serde_json::json;
+        let mut cases: Vec<(String, &str)> = vec![
+            ("".to_string(), "ticket"),
+            ("[]".to_string(), "ticket"),
+            ("\"{}\"".to_string(), "ticket"),
+        ];
+        for field in ["orderStr", "mercOrderNo", "mercContractCode"] {
+            for bad in [json!(null), json!(""), json!(7), json!({"a": 1})] {
+                let mut v = ticket();
+                v[field] = bad;
+                cases.push((v.to_string(), field));
+            }
+            let mut v = ticket();
+            v.as_object_mut().unwrap().remove(field);
+            cases.push((v.to_string(), field));
+        }
+        for bad in [json!("1751361838042"), json!(-1), json!(1.5), json!(true)] {
+            let mut v = ticket();
+            v["serverTimeMs"] = bad;
+            cases.push((v.to_string(), "serverTimeMs"));
+        }
+        let mut long = ticket();
+        long["mercOrderNo"] = json!("x".repeat(MERC_ORDER_NO_MAX_CHARS + 1));
+        cases.push((long.to_string(), "mercOrderNo"));
+        let mut long = ticket();
+        long["mercContractCode"] = json!("x".repeat(MERC_CONTRACT_CODE_MAX_CHARS + 1));
+        cases.push((long.to_string(), "mercContractCode"));
+        let mut ctl = ticket();
+        ctl["mercOrderNo"] = json!("PS\n1");
+        cases.push((ctl.to_string(), "mercOrderNo"));
+        for (text, field) in cases {
+            let err = Ticket::from_json(&text).unwrap_err();
+            assert_eq!(err.field, field, "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_status_reads_back_what_the_server_wrote() {
+        for payment in [
+            PaymentState::Paid,
+            PaymentState::NotPaid,
+            PaymentState::Pending,
+        ] {
+            for contract in [
+                ContractState::Signed,
+                ContractState::NotSigned,
+                ContractState::Pending,
+            ] {
+                let written = OrderStatus {
+                    merc_order_no: "PS1".into(),
+                    payment,
+                    contract,
+                    contract_id: (contract == ContractState::Signed).then(|| "2024".to_string()),
+                    updated_at: 1_751_361_838_042,
+                };
+                let text = serde_json::to_string(&written).unwrap();
+                assert_eq!(OrderStatus::from_json(&text).unwrap(), written);
+            }
+        }
+    }
+
+    #[test]
+    fn every_status_problem_names_its_field() {
+        use serde_json::json;
+        let cases: Vec<(&str, Value)> = vec![
+            ("payment", json!("paid")),
+            ("payment", json!("CANCELED")),
+            ("payment", json!(1)),
+            ("contract", json!("UNKNOWN")),
+            ("contract", json!(null)),
+            ("mercOrderNo", json!("")),
+            ("mercOrderNo", json!(5)),
+            ("contractId", json!("")),
+            ("contractId", json!(7)),
+            ("contractId", json!("9".repeat(CONTRACT_ID_MAX_CHARS + 1))),
+            ("updatedAt", json!("1751361838042")),
+            ("updatedAt", json!(1.5)),
+            ("updatedAt", json!(-1)),
+        ];
+        for (field, bad) in cases {
+            let mut v = status();
+            v[field] = bad.clone();
+            let err = OrderStatus::from_json(&v.to_string()).unwrap_err();
+            assert_eq!(err.field, field, "{bad}");
+        }
+        for field in ["mercOrderNo", "payment", "contract", "updatedAt"] {
+            let mut v = status();
+            v.as_object_mut().unwrap().remove(field);
+            assert_eq!(
+                OrderStatus::from_json(&v.to_string()).unwrap_err().field,
+                field
+            );
+        }
+        for text in ["", "[]", "null", "{"] {
+            assert_eq!(OrderStatus::from_json(text).unwrap_err().field, "status");
+        }
     }
 }

@@ -18,7 +18,7 @@ use crate::error::{payment_kit, PaysignError};
 use crate::order_str;
 use crate::outcome::{ContractOutcome, PayAndSignOutcome, PaymentOutcome};
 use crate::status::{MerchantContract, MerchantPayment, MerchantStatus};
-use crate::ticket::Ticket;
+use crate::{status, ticket};
 
 /// The version written into every state; a state of another version is refused (1003).
 /// 2: the hand-shaped form of `codec` (1 was serde's derived form). 3: every cashier answer is
@@ -403,7 +403,7 @@ fn merge_status(known: Option<MerchantStatus>, new: MerchantStatus) -> MerchantS
 
 /// Reads a status answer and checks it is about the order asked for.
 fn parse_status(body: &str, merc_order_no: &str) -> Result<MerchantStatus, PaysignError> {
-    let status = MerchantStatus::from_json(body)?;
+    let status = status::parse(body)?;
     if status.merc_order_no != merc_order_no {
         return Err(PaysignError::StatusMalformed {
             field: "mercOrderNo".to_string(),
@@ -422,7 +422,7 @@ impl FlowState {
     }
 
     fn on_ticket(&mut self, now: u64, body: &str) -> Action {
-        let ticket = match Ticket::from_json(body) {
+        let ticket = match ticket::parse(body) {
             Ok(ticket) => ticket,
             Err(error) => return self.finish_before_cashier(now, None, error),
         };
@@ -430,9 +430,12 @@ impl FlowState {
             merc_order_no: ticket.merc_order_no,
             merc_contract_code: ticket.merc_contract_code,
         };
+        // The orderStr's age is judged on the server's clock when the ticket carries it (the
+        // prepay_id's 10 minutes run on the server's clock, and a phone's clock may be minutes
+        // off); on the phone's clock otherwise.
         let checked = order_str::validate(
             &ticket.order_str,
-            now,
+            ticket.server_time_ms.unwrap_or(now),
             self.config.expected_app_id.as_deref(),
         );
         if let Err(error) = checked {

@@ -6,7 +6,8 @@
 //!
 //! - [`error`]: the one error type and its table of stable codes
 //! - [`order_str`]: the orderStr, parsed and validated before the cashier
-//! - [`ticket`], [`status`]: the two answers of the merchant server
+//! - [`ticket`], [`status`]: the two answers of the merchant server (types and strict readers from
+//!   `paysign-contract`, shared with the merchant server; here their problems get error codes)
 //! - [`outcome`]: payment and contract results
 //! - [`config`], [`flow`]: the pay-and-sign reducer
 //! - [`redact`]: masking for log lines
@@ -14,7 +15,7 @@
 pub mod config;
 pub mod error;
 pub mod flow;
-mod json;
+
 pub mod order_str;
 pub mod outcome;
 pub mod redact;

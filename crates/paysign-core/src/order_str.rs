@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::PaysignError;
-use crate::json::{self, FieldProblem};
+use paysign_contract::json::{self, FieldProblem};
 
 /// A prepay_id is valid for 10 minutes after the pre-order (spec §2, §6).
 pub const PREPAY_VALIDITY_MS: u64 = 10 * 60 * 1000;

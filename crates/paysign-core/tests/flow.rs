@@ -695,3 +695,50 @@ fn messages_from_the_caller_are_clipped() {
     let message = d.done().error.unwrap().to_string();
     assert!(message.len() < 400, "{}", message.len());
 }
+
+fn ticket_with_server_time(order_str: &str, server_time_ms: u64) -> String {
+    json!({"orderStr": order_str, "mercOrderNo": ORDER_NO, "mercContractCode": "C-0001",
+           "serverTimeMs": server_time_ms})
+    .to_string()
+}
+
+#[test]
+fn the_order_str_age_is_judged_on_the_server_clock_when_the_ticket_carries_it() {
+    // The server signed the orderStr a second ago by its clock; the phone's clock is 15 minutes
+    // off either way.
+    let server_now = T0;
+    let order_str = order_str_at(server_now - 1_000, "101831234");
+    for skew in [15 * 60_000i64, -15 * 60_000] {
+        let mut d = Driver::new(FlowConfig::default());
+        d.now = server_now.saturating_add_signed(skew);
+        d.send(Event::Started);
+        let action = d.send(Event::TicketFetched {
+            body: ticket_with_server_time(&order_str, server_now),
+        });
+        assert!(
+            matches!(action, Action::OpenCashier { .. }),
+            "skew {skew}: {action:?}"
+        );
+    }
+    // Without serverTimeMs the phone's clock decides: 15 minutes fast is "expired", 15 minutes
+    // slow is "from the future".
+    for (skew, code) in [(15 * 60_000i64, 2007), (-15 * 60_000, 2008)] {
+        let mut d = Driver::new(FlowConfig::default());
+        d.now = server_now.saturating_add_signed(skew);
+        d.send(Event::Started);
+        d.send(Event::TicketFetched {
+            body: ticket_body(&order_str),
+        });
+        assert_eq!(error_code(&d.done()), Some(code), "skew {skew}");
+    }
+    // The server's clock also catches an orderStr that is really too old.
+    let mut d = Driver::new(FlowConfig::default());
+    d.send(Event::Started);
+    d.send(Event::TicketFetched {
+        body: ticket_with_server_time(
+            &order_str_at(server_now - 11 * 60_000, "101831234"),
+            server_now,
+        ),
+    });
+    assert_eq!(error_code(&d.done()), Some(2007));
+}

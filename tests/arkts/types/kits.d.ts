@@ -8,6 +8,15 @@ declare module '@kit.BasicServicesKit' {
     data?: T;
   }
   export type AsyncCallback<T, E = void> = (err: BusinessError<E>, data: T) => void;
+
+  export namespace systemDateTime {
+    enum TimeType {
+      STARTUP = 0,
+      ACTIVE = 1
+    }
+    /** Time since boot; STARTUP counts deep sleep, ACTIVE does not. Milliseconds unless isNanoseconds. */
+    function getUptime(timeType: TimeType, isNanoseconds?: boolean): number;
+  }
 }
 
 declare module '@kit.AbilityKit' {

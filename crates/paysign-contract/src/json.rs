@@ -1,10 +1,11 @@
 //! Strict reading of JSON objects whose fields must be of one type: each problem names the field.
+//! The contract's own answers are read with it, and `paysign-core` reads the orderStr with it.
 
-use serde_json::{Map, Value};
+pub use serde_json::{Map, Value};
 
 /// Why a field could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum FieldProblem {
+pub enum FieldProblem {
     Missing,
     Empty,
     WrongType {
@@ -14,7 +15,7 @@ pub(crate) enum FieldProblem {
 }
 
 /// The JSON type name of a value, for messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
+pub fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -26,10 +27,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
 }
 
 /// A required, non-empty string field.
-pub(crate) fn required_str<'a>(
-    map: &'a Map<String, Value>,
-    name: &str,
-) -> Result<&'a str, FieldProblem> {
+pub fn required_str<'a>(map: &'a Map<String, Value>, name: &str) -> Result<&'a str, FieldProblem> {
     match optional_str(map, name)? {
         None => Err(FieldProblem::Missing),
         Some("") => Err(FieldProblem::Empty),
@@ -38,7 +36,7 @@ pub(crate) fn required_str<'a>(
 }
 
 /// An optional string field: absent is `None`; present must be a string (possibly empty).
-pub(crate) fn optional_str<'a>(
+pub fn optional_str<'a>(
     map: &'a Map<String, Value>,
     name: &str,
 ) -> Result<Option<&'a str>, FieldProblem> {
@@ -53,7 +51,7 @@ pub(crate) fn optional_str<'a>(
 }
 
 /// A required non-negative integer field (a JSON number with no fraction that fits in u64).
-pub(crate) fn required_u64(map: &Map<String, Value>, name: &str) -> Result<u64, FieldProblem> {
+pub fn required_u64(map: &Map<String, Value>, name: &str) -> Result<u64, FieldProblem> {
     match map.get(name) {
         None => Err(FieldProblem::Missing),
         Some(Value::Number(n)) => n.as_u64().ok_or(FieldProblem::WrongType {
@@ -69,7 +67,7 @@ pub(crate) fn required_u64(map: &Map<String, Value>, name: &str) -> Result<u64, 
 
 impl FieldProblem {
     /// A short description for error messages.
-    pub(crate) fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             FieldProblem::Missing => "missing".to_string(),
             FieldProblem::Empty => "empty".to_string(),
