@@ -6,7 +6,7 @@ function writer(level) {
   return (domain, tag, format, ...args) => {
     let i = 0;
     const line = format.replace(/%\{(?:public|private)\}[sd]|%[sd]/g, () => String(args[i++]));
-    recordHilog(`${level} ${tag}: ${line}`);
+    recordHilog(`${level} 0x${Number(domain).toString(16)}/${tag}: ${line}`);
   };
 }
 

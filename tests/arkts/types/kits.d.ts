@@ -141,3 +141,10 @@ declare module '@kit.PerformanceAnalysisKit' {
     function error(domain: number, tag: string, format: string, ...args: (string | number | boolean)[]): void;
   }
 }
+
+declare module '@kit.ArkTS' {
+  export namespace util {
+    /** A random RFC 4122 version 4 UUID. */
+    function generateRandomUUID(entityCheck?: boolean): string;
+  }
+}
