@@ -8,6 +8,9 @@
 //! - `cashier`: `POST /sandbox/cashier`, the phone's cashier checking an orderStr and playing a
 //!   decision (pay and sign, pay only, cancel, fail, network error, already processed);
 //! - `operator`: `/sandbox/...`, acting as the cashier and Payment Kit, reading state, faults;
+//! - `dispatcher`: every notification POSTed to its callbackUrl, retried on `schedule`, each
+//!   attempt kept in `delivery_store`, with test faults from `delivery_faults`; read and armed
+//!   through `callback_ops` (`/sandbox/callbacks`, `/sandbox/callback-faults`);
 //! - `bills`: trade and settle bills from the sandbox's own orders;
 //! - `store`: SQLite, in memory or in a file.
 //!
@@ -15,8 +18,12 @@
 
 pub mod auth;
 pub mod bills;
+pub mod callback_ops;
 pub mod cashier;
 pub mod clock;
+pub mod delivery_faults;
+pub mod delivery_store;
+pub mod dispatcher;
 pub mod events;
 pub mod faults;
 pub mod lifecycle;
@@ -26,9 +33,12 @@ pub mod notifications;
 pub mod operator;
 pub mod rejection;
 pub mod rules;
+pub mod schedule;
 pub mod server;
 pub mod signing;
 pub mod store;
 
+pub use dispatcher::CallbackOptions;
 pub use merchants::{Merchant, MerchantModel, SandboxConfig, SubMerchant};
+pub use schedule::RetrySchedule;
 pub use server::{start, RunningSandbox, SandboxOptions, StartError};

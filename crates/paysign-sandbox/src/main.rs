@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use paysign_sandbox::{start, SandboxConfig, SandboxOptions};
+use std::time::Duration;
+
+use paysign_sandbox::{start, CallbackOptions, RetrySchedule, SandboxConfig, SandboxOptions};
 
 /// A local simulator of the Huawei Payment Kit server (pay and sign, 支付并签约).
 ///
@@ -16,7 +18,12 @@ use paysign_sandbox::{start, SandboxConfig, SandboxOptions};
 /// prepay validity, refunds bounded by the paid amount, unsign of signed contracts only).
 ///
 /// On start it prints one line `paysign-sandbox listening on http://127.0.0.1:PORT`, then the
-/// public key merchants must configure as Huawei's key (also served at GET /sandbox/public-key).
+/// public key merchants must configure as Huawei's key (also served at GET /sandbox/public-key),
+/// then `paysign-sandbox cashier: POST <url>` and `paysign-sandbox callbacks: ...`.
+///
+/// CALLBACKS: every notification is POSTed, signed, to its callbackUrl (https, or http to a
+/// loopback host; nothing else is contacted) until answered with
+/// {"resultCode":"000000","resultDesc":"Success."}, with the same callbackId on every retry.
 ///
 /// MERCHANT API (PayMercAuth): the pay-and-sign pre-order (/create/app and /create/fa), query
 /// order, refund, query refund, query contract, unsign, trade and settle bill downloadInfo —
@@ -37,6 +44,9 @@ use paysign_sandbox::{start, SandboxConfig, SandboxOptions};
 ///   POST /sandbox/cashier {"orderStr":"...","decision":"PAY_AND_SIGN"}   (the phone's cashier:
 ///        PAY_AND_SIGN | PAY_ONLY | CANCEL | FAIL | PAID_NETWORK_ERROR | ALREADY_PROCESSED;
 ///        answers {"code":0} or {"code":1001930001,"message":"Pay failed.","reason":"..."})
+///   GET  /sandbox/callbacks[?mercNo=&callbackId=]   (every callback and its attempts)
+///   GET  /sandbox/callback-faults      POST /sandbox/callback-faults {"drop":1,"duplicate":1,
+///        "copies":3,"concurrentCopies":2,"delay":1,"delayMs":2000,"outOfOrder":2}
 ///   GET  /sandbox/clock                POST /sandbox/clock {"advanceMs":600000}
 ///   GET  /sandbox/faults               POST /sandbox/faults {"dropConnections":1,
 ///        "frequencyLimited":1,"unavailable":1,"tamperResponses":1,"delayedResponses":1,"delayMs":2000}
@@ -71,14 +81,25 @@ struct Args {
     /// Largest accepted difference, in seconds, between PayMercAuth.time and this machine's clock.
     #[arg(long, default_value_t = 300)]
     max_clock_skew_secs: u32,
-    /// Do not log merchant API calls to stderr (one line each: method, path, result code).
+    /// Do not log to stderr (merchant API calls, cashier calls, callback attempts).
     #[arg(long)]
     quiet: bool,
+    /// Do not POST notifications to their callbackUrls (they stay readable at
+    /// /sandbox/events/{seq}/notification).
+    #[arg(long)]
+    no_callbacks: bool,
+    /// Multiply the callback retry schedule (3 x 20 s, 17 x 200 s, then every 3 h up to 48 h)
+    /// by this factor: 0.001 makes it 20 ms, 200 ms, 10.8 s (36 attempts over 165 s).
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    callback_schedule_scale: f64,
+    /// How long a merchant may take to acknowledge a callback before it counts as failed.
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    callback_timeout_ms: u64,
 }
 
 /// The start-up lines scripts read. Written without `println!` so a closed stdout (the reader
 /// went away) cannot stop the server.
-fn announce(sandbox: &paysign_sandbox::RunningSandbox) {
+fn announce(sandbox: &paysign_sandbox::RunningSandbox, callbacks: Option<&CallbackOptions>) {
     use std::io::Write;
     let key = sandbox.public_key();
     let mut out = std::io::stdout().lock();
@@ -89,6 +110,24 @@ fn announce(sandbox: &paysign_sandbox::RunningSandbox) {
         key.to_sm2_point_hex().unwrap_or_default()
     );
     let _ = write!(out, "{}", key.to_spki_pem());
+    let _ = writeln!(
+        out,
+        "paysign-sandbox cashier: POST {}/sandbox/cashier",
+        sandbox.base_url()
+    );
+    let _ = match callbacks {
+        Some(c) => writeln!(
+            out,
+            "paysign-sandbox callbacks: delivered, {} attempts over {} ms, answer timeout {} ms",
+            c.schedule.attempts(),
+            c.schedule.span().as_millis(),
+            c.timeout.as_millis()
+        ),
+        None => writeln!(
+            out,
+            "paysign-sandbox callbacks: not delivered (--no-callbacks)"
+        ),
+    };
     let _ = out.flush();
 }
 
@@ -121,6 +160,27 @@ async fn main() -> ExitCode {
         },
         None => SandboxConfig::default(),
     };
+    let callbacks = if args.no_callbacks {
+        None
+    } else {
+        let Some(schedule) = RetrySchedule::borrowed_hms().scaled(args.callback_schedule_scale)
+        else {
+            eprintln!(
+                "paysign-sandbox: --callback-schedule-scale must be a finite number of 0 or more"
+            );
+            return ExitCode::from(2);
+        };
+        Some(CallbackOptions {
+            schedule,
+            timeout: Duration::from_millis(args.callback_timeout_ms),
+        })
+    };
+    if args.db.is_some() && args.key.is_none() {
+        eprintln!(
+            "paysign-sandbox: --db without --key: a new key signs from now on, so merchants \
+             must configure it again and callbacks stored before this start no longer verify"
+        );
+    }
     let options = SandboxOptions {
         listen: args.listen,
         db: args.db,
@@ -129,6 +189,7 @@ async fn main() -> ExitCode {
         public_url: args.public_url,
         max_clock_skew_ms: i64::from(args.max_clock_skew_secs) * 1000,
         log_requests: !args.quiet,
+        callbacks: callbacks.clone(),
     };
     let sandbox = match start(options).await {
         Ok(s) => s,
@@ -137,7 +198,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    announce(&sandbox);
+    announce(&sandbox, callbacks.as_ref());
     if stop_signal().await.is_err() {
         // No signal handler available: serve until killed.
         return match sandbox.wait().await {

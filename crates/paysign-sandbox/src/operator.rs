@@ -62,6 +62,12 @@ pub fn routes() -> Router<Arc<AppState>> {
 /// An operator error: `{"error": "..."}` with 400, 404, 409 or 500.
 pub struct OpError(StatusCode, String);
 
+impl OpError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self(status, message.into())
+    }
+}
+
 impl IntoResponse for OpError {
     fn into_response(self) -> Response {
         #[derive(Serialize)]

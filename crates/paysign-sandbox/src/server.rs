@@ -8,17 +8,18 @@ use std::sync::Arc;
 use axum::Router;
 use paysign_crypto::PublicKey;
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
+use crate::dispatcher::{self, CallbackOptions};
 use crate::events::{EventBus, SandboxEvent};
 use crate::faults::{Faults, FaultyListener};
 use crate::lifecycle::Lifecycle;
 use crate::merchants::{ConfigError, Merchant, SandboxConfig};
 use crate::signing::{Signer, SigningError};
 use crate::store::{self, Store, StoreError};
-use crate::{cashier, merchant_api, operator, rules};
+use crate::{callback_ops, cashier, merchant_api, operator, rules};
 
 /// How to start a sandbox.
 #[derive(Debug, Clone)]
@@ -37,8 +38,10 @@ pub struct SandboxOptions {
     /// Allowed difference between PayMercAuth.time and the wall clock.
     pub max_clock_skew_ms: i64,
     /// One stderr line per merchant API call (method, path, resultCode, subCode; never
-    /// signatures, keys or prepayIds).
+    /// signatures, keys or prepayIds), cashier call and callback attempt.
     pub log_requests: bool,
+    /// Deliver notifications to their callbackUrls; `None`: only served by the operator API.
+    pub callbacks: Option<CallbackOptions>,
 }
 
 impl Default for SandboxOptions {
@@ -51,6 +54,7 @@ impl Default for SandboxOptions {
             public_url: None,
             max_clock_skew_ms: rules::DEFAULT_MAX_CLOCK_SKEW_MS,
             log_requests: false,
+            callbacks: None,
         }
     }
 }
@@ -70,6 +74,8 @@ pub enum StartError {
     Signing(#[from] SigningError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("the callback HTTP client: {0}")]
+    Callbacks(String),
     #[error("merchant {merc_no}: {message}")]
     Merchant { merc_no: String, message: String },
 }
@@ -82,6 +88,8 @@ pub struct AppState {
     pub signer: Signer,
     pub faults: Arc<Faults>,
     pub bus: EventBus,
+    /// The callback dispatcher's faults and wake-up (present when it is off, for the API).
+    pub callbacks: Arc<dispatcher::Control>,
     pub max_clock_skew_ms: i64,
     pub public_url: String,
     pub log_requests: bool,
@@ -105,6 +113,8 @@ pub struct RunningSandbox {
     state: Arc<AppState>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    stop_dispatcher: watch::Sender<bool>,
+    dispatcher: Option<JoinHandle<()>>,
 }
 
 impl RunningSandbox {
@@ -131,8 +141,13 @@ impl RunningSandbox {
         &self.state
     }
 
-    /// Stops accepting, finishes in-flight requests, and waits for the server to end.
+    /// Stops accepting, finishes in-flight requests, and waits for the server to end. Callbacks
+    /// being sent are abandoned (with `--db` they are sent again after the next start).
     pub async fn shutdown(mut self) -> std::io::Result<()> {
+        let _ = self.stop_dispatcher.send(true);
+        if let Some(dispatcher) = self.dispatcher.take() {
+            let _ = dispatcher.await;
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -157,6 +172,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     merchant_api::routes()
         .merge(operator::routes())
         .merge(cashier::routes())
+        .merge(callback_ops::routes())
         .with_state(state)
 }
 
@@ -193,6 +209,7 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
         signer,
         faults: Arc::clone(&faults),
         bus,
+        callbacks: Arc::new(dispatcher::Control::new(options.callbacks.is_some())),
         max_clock_skew_ms: options.max_clock_skew_ms,
         log_requests: options.log_requests,
         public_url: options
@@ -209,6 +226,20 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
                 message,
             })?;
     }
+    let (stop_dispatcher, stop) = watch::channel(false);
+    let dispatcher = match options.callbacks.clone() {
+        Some(callback_options) => {
+            let client =
+                dispatcher::http_client().map_err(|e| StartError::Callbacks(e.to_string()))?;
+            Some(dispatcher::spawn(
+                Arc::clone(&state),
+                client,
+                callback_options,
+                stop,
+            ))
+        }
+        None => None,
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(Arc::clone(&state));
     let task = tokio::spawn(async move {
@@ -223,5 +254,7 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
         state,
         shutdown: Some(tx),
         task,
+        stop_dispatcher,
+        dispatcher,
     })
 }

@@ -240,6 +240,7 @@ impl Store {
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(crate::delivery_store::SCHEMA)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })

@@ -41,7 +41,7 @@ impl Drop for Process {
 
 fn spawn(args: Vec<String>) -> Process {
     let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--quiet"])
+        .args(["--listen", "127.0.0.1:0", "--quiet", "--no-callbacks"])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -91,6 +91,13 @@ fn help_documents_the_options_the_operator_api_and_the_config_file() {
         "OPERATOR API",
         "/sandbox/orders/{mercNo}/{mercOrderNo}/pay",
         "/sandbox/faults",
+        "/sandbox/cashier",
+        "PAID_NETWORK_ERROR",
+        "/sandbox/callbacks",
+        "/sandbox/callback-faults",
+        "--no-callbacks",
+        "--callback-schedule-scale",
+        "--callback-timeout-ms",
         "CONFIG FILE",
         "subMerchants",
     ] {
@@ -106,6 +113,55 @@ fn it_listens_on_loopback_only() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
+
+#[test]
+fn the_start_up_lines_name_the_cashier_and_the_callback_schedule() {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--quiet"])
+        .args([
+            "--callback-schedule-scale",
+            "0.001",
+            "--callback-timeout-ms",
+            "1500",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let last = line.starts_with("paysign-sandbox callbacks:");
+        lines.push(line);
+        if last {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let base = lines[0]
+        .strip_prefix("paysign-sandbox listening on ")
+        .unwrap()
+        .to_owned();
+    let n = lines.len();
+    assert_eq!(
+        lines[n - 2],
+        format!("paysign-sandbox cashier: POST {base}/sandbox/cashier")
+    );
+    assert_eq!(
+        lines[n - 1],
+        "paysign-sandbox callbacks: delivered, 36 attempts over 165460 ms, answer timeout 1500 ms"
+    );
+}
+
+#[test]
+fn a_negative_schedule_scale_is_refused() {
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--callback-schedule-scale=-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--callback-schedule-scale"));
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! what the client refuses to send, and the operator API.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use std::time::Duration;
 
 use paysign_crypto::{PrivateKey, PublicKey};
@@ -99,17 +101,22 @@ pub fn config(keys: &Merchants) -> SandboxConfig {
 
 impl Fixture {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A sandbox with the test merchants and options changed by `edit`.
+    pub async fn start_with(edit: impl FnOnce(&mut SandboxOptions)) -> Self {
         let keys = Merchants {
             direct: PrivateKey::generate_sm2().unwrap(),
             restricted: PrivateKey::generate_sm2().unwrap(),
             sp: PrivateKey::generate_sm2().unwrap(),
         };
-        let sandbox = start(SandboxOptions {
+        let mut options = SandboxOptions {
             config: config(&keys),
             ..SandboxOptions::default()
-        })
-        .await
-        .unwrap();
+        };
+        edit(&mut options);
+        let sandbox = start(options).await.unwrap();
         Self {
             sandbox,
             keys,
