@@ -3,7 +3,9 @@
 #   arkts-format  oxk format check of every .ets and .json5
 #   arkts-json5   the DevEco project files parse and have the fields DevEco needs
 #   arkts-hypium  the hypium suites on Node, over the host build of libpaysign (make host-lib)
-.PHONY: arkts-test arkts-check arkts-format arkts-json5 arkts-hypium
+#                 and the real paysign-sandbox (make sandbox-bins)
+#   sandbox-bins  the paysign-sandbox binary and its demo-orders example, for the sandboxCashier suite
+.PHONY: arkts-test arkts-check arkts-format arkts-json5 arkts-hypium sandbox-bins
 TEST_STEPS += arkts-test
 
 NODE ?= node
@@ -24,5 +26,8 @@ arkts-format: $(ARKTS_NPM)
 arkts-json5: $(ARKTS_NPM)
 	$(NODE) tests/arkts/json5.mjs
 
-arkts-hypium: host-lib $(ARKTS_NPM)
+sandbox-bins:
+	$(CARGO) build --locked -p paysign-sandbox --bin paysign-sandbox --example demo-orders
+
+arkts-hypium: host-lib sandbox-bins $(ARKTS_NPM)
 	$(NODE) tests/arkts/node/run.mjs
