@@ -83,8 +83,42 @@ declare interface ButtonInterface {
 }
 declare const Button: ButtonInterface;
 
+declare class RowAttribute extends CommonMethod<RowAttribute> {}
+declare interface RowOptions {
+  space?: string | number;
+}
+declare interface RowInterface {
+  (value?: RowOptions): RowAttribute;
+}
+declare const Row: RowInterface;
+
+// promptAction.Button, ActionMenuOptions (at most 6 buttons), ActionMenuSuccessResponse.
+declare interface ActionMenuButton {
+  text: string;
+  color: string;
+}
+declare interface ActionMenuOptions {
+  title?: string;
+  buttons: [
+    ActionMenuButton,
+    ActionMenuButton?,
+    ActionMenuButton?,
+    ActionMenuButton?,
+    ActionMenuButton?,
+    ActionMenuButton?
+  ];
+}
+declare interface ActionMenuSuccessResponse {
+  index: number;
+}
+declare class PromptAction {
+  /** Resolves with the tapped button's index; rejects when the menu is dismissed. */
+  showActionMenu(options: ActionMenuOptions): Promise<ActionMenuSuccessResponse>;
+}
+
 declare class UIContext {
   getHostContext(): import('@kit.AbilityKit').Context | undefined;
+  getPromptAction(): PromptAction;
 }
 
 declare class CustomComponent {
