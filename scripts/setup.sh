@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: clang/lld/llvm link the device library, qemu-user smoke-loads it, binutils and
-# file inspect ELF files, openssl is the interop peer of the crypto tests.
-apt_packages=(clang lld llvm qemu-user binutils file openssl ca-certificates jq)
+# file inspect ELF files, openssl is the interop peer of the crypto tests, postgresql is the
+# merchant server's second database (scripts/pg-test.sh runs a throwaway cluster).
+apt_packages=(clang lld llvm qemu-user binutils file openssl ca-certificates jq postgresql)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

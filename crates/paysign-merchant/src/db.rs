@@ -1,0 +1,109 @@
+//! The database: SQLite (a file, or `sqlite::memory:`) or PostgreSQL behind one `sqlx` Any pool,
+//! with the embedded migrations of `migrations/` (one SQL text both accept). The few places the
+//! dialects differ (row leases) ask [`Db::dialect`].
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, SqlSafeStr};
+
+/// Which SQL engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database_url must start with sqlite: or postgres:// (got {0:?})")]
+    UnsupportedUrl(String),
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The shared connection pool.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub dialect: Dialect,
+}
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        Cow::Borrowed("init"),
+        MigrationType::Simple,
+        include_str!("../migrations/0001_init.sql").into_sql_str(),
+        false,
+    )])
+}
+
+impl Db {
+    /// Connects and brings the schema up to date (safe with several instances starting at once:
+    /// the migrator takes a database lock).
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let (dialect, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Dialect::Postgres, url.to_owned())
+        } else if url.starts_with("sqlite:") {
+            (Dialect::Sqlite, sqlite_url(url))
+        } else {
+            return Err(DbError::UnsupportedUrl(url.to_owned()));
+        };
+        let memory = dialect == Dialect::Sqlite && url.contains(":memory:");
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        options = if memory {
+            // Each SQLite connection to :memory: is its own database: keep exactly one, forever.
+            options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            options.max_connections(16)
+        };
+        let pool = options.connect(&url).await?;
+        if dialect == Dialect::Sqlite && !memory {
+            // Readers do not wait for the writer, and other instances on the same file can
+            // write in turn (busy_timeout is sqlx's default 5 s).
+            sqlx::query("PRAGMA journal_mode=WAL")
+                .fetch_optional(&pool)
+                .await?;
+        }
+        migrator().run(&pool).await?;
+        Ok(Db { pool, dialect })
+    }
+
+    /// `FOR UPDATE SKIP LOCKED` where the engine has row locks (PostgreSQL); SQLite has one
+    /// writer at a time, so its claims are serialised anyway.
+    pub fn skip_locked(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+            Dialect::Sqlite => "",
+        }
+    }
+
+    /// The database answers.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `sqlite://file.db` creates the file when missing (`mode=rwc`) unless the URL says otherwise.
+fn sqlite_url(url: &str) -> String {
+    if url.contains(":memory:") || url.contains("mode=") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}mode=rwc")
+}

@@ -1,0 +1,1148 @@
+//! Rows and the statements that move them. Every state change is one conditional `UPDATE` whose
+//! `WHERE` names the states it may leave, so a change applies once however many callbacks,
+//! queries and instances race for it, and states only move forward:
+//!
+//! ```text
+//! payment   PREPARING -> PENDING -> PAID | NOT_PAID      NOT_PAID -> PAID (a verified late success)
+//! contract  PENDING -> SIGNED | NOT_SIGNED -> UNSIGNED   NOT_SIGNED -> SIGNED; never UNSIGNED -> SIGNED
+//! refund    PENDING -> SUCCESS | FAILED
+//! debit     SCHEDULED -> PENDING -> PAID | NOT_PAID     (SCHEDULED: not sent yet, or sent again later)
+//! ```
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use crate::db::{Db, DbError};
+
+pub type Result<T> = std::result::Result<T, DbError>;
+
+pub mod payment {
+    pub const PREPARING: &str = "PREPARING";
+    pub const PENDING: &str = "PENDING";
+    pub const PAID: &str = "PAID";
+    pub const NOT_PAID: &str = "NOT_PAID";
+}
+
+pub mod contract {
+    pub const PENDING: &str = "PENDING";
+    pub const SIGNED: &str = "SIGNED";
+    pub const NOT_SIGNED: &str = "NOT_SIGNED";
+    pub const UNSIGNED: &str = "UNSIGNED";
+}
+
+pub mod refund {
+    pub const PENDING: &str = "PENDING";
+    pub const SUCCESS: &str = "SUCCESS";
+    pub const FAILED: &str = "FAILED";
+}
+
+pub mod debit {
+    pub const SCHEDULED: &str = "SCHEDULED";
+    pub const PENDING: &str = "PENDING";
+    pub const PAID: &str = "PAID";
+    pub const NOT_PAID: &str = "NOT_PAID";
+}
+
+/// A pay-and-sign order.
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub merc_order_no: String,
+    pub user_id: String,
+    #[serde(skip)]
+    pub idempotency_key: String,
+    pub product_id: String,
+    pub amount_fen: i64,
+    pub currency: String,
+    pub merc_contract_code: String,
+    /// The signed orderStr (holds the prepay_id: never logged, never listed).
+    #[serde(skip)]
+    pub order_str: Option<String>,
+    pub ticket_ms: Option<i64>,
+    pub payment: String,
+    pub sys_trans_order_no: Option<String>,
+    pub paid_ms: Option<i64>,
+    pub finish_time: Option<String>,
+    pub refunded_fen: i64,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub expire_ms: i64,
+    pub next_check_ms: i64,
+    pub check_attempts: i64,
+}
+
+impl std::fmt::Debug for Order {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Order")
+            .field("merc_order_no", &self.merc_order_no)
+            .field("payment", &self.payment)
+            .field("amount_fen", &self.amount_fen)
+            .finish_non_exhaustive()
+    }
+}
+
+const ORDER_COLUMNS: &str = "merc_order_no, user_id, idempotency_key, product_id, amount_fen, \
+    currency, merc_contract_code, order_str, ticket_ms, payment, sys_trans_order_no, paid_ms, \
+    finish_time, refunded_fen, created_ms, updated_ms, expire_ms, next_check_ms, check_attempts";
+
+fn order_row(r: &AnyRow) -> std::result::Result<Order, sqlx::Error> {
+    Ok(Order {
+        merc_order_no: r.try_get("merc_order_no")?,
+        user_id: r.try_get("user_id")?,
+        idempotency_key: r.try_get("idempotency_key")?,
+        product_id: r.try_get("product_id")?,
+        amount_fen: r.try_get("amount_fen")?,
+        currency: r.try_get("currency")?,
+        merc_contract_code: r.try_get("merc_contract_code")?,
+        order_str: r.try_get("order_str")?,
+        ticket_ms: r.try_get("ticket_ms")?,
+        payment: r.try_get("payment")?,
+        sys_trans_order_no: r.try_get("sys_trans_order_no")?,
+        paid_ms: r.try_get("paid_ms")?,
+        finish_time: r.try_get("finish_time")?,
+        refunded_fen: r.try_get("refunded_fen")?,
+        created_ms: r.try_get("created_ms")?,
+        updated_ms: r.try_get("updated_ms")?,
+        expire_ms: r.try_get("expire_ms")?,
+        next_check_ms: r.try_get("next_check_ms")?,
+        check_attempts: r.try_get("check_attempts")?,
+    })
+}
+
+/// The withholding contract signed (or not) with an order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contract {
+    pub merc_contract_code: String,
+    pub merc_order_no: String,
+    pub user_id: String,
+    pub plan_id: String,
+    pub state: String,
+    pub contract_id: Option<String>,
+    pub operate_time: Option<String>,
+    pub unsign_requested: bool,
+    pub withhold_blocked_until: i64,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub next_check_ms: i64,
+    pub check_attempts: i64,
+}
+
+const CONTRACT_COLUMNS: &str = "merc_contract_code, merc_order_no, user_id, plan_id, state, \
+    contract_id, operate_time, unsign_requested, withhold_blocked_until, created_ms, updated_ms, \
+    next_check_ms, check_attempts";
+
+fn contract_row(r: &AnyRow) -> std::result::Result<Contract, sqlx::Error> {
+    Ok(Contract {
+        merc_contract_code: r.try_get("merc_contract_code")?,
+        merc_order_no: r.try_get("merc_order_no")?,
+        user_id: r.try_get("user_id")?,
+        plan_id: r.try_get("plan_id")?,
+        state: r.try_get("state")?,
+        contract_id: r.try_get("contract_id")?,
+        operate_time: r.try_get("operate_time")?,
+        unsign_requested: r.try_get::<i64, _>("unsign_requested")? != 0,
+        withhold_blocked_until: r.try_get("withhold_blocked_until")?,
+        created_ms: r.try_get("created_ms")?,
+        updated_ms: r.try_get("updated_ms")?,
+        next_check_ms: r.try_get("next_check_ms")?,
+        check_attempts: r.try_get("check_attempts")?,
+    })
+}
+
+/// A refund of (part of) a paid order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refund {
+    pub merc_refund_order_no: String,
+    pub merc_order_no: String,
+    pub amount_fen: i64,
+    pub reason: Option<String>,
+    pub state: String,
+    pub sys_refund_order_no: Option<String>,
+    pub failure: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub finished_ms: Option<i64>,
+    pub check_attempts: i64,
+}
+
+const REFUND_COLUMNS: &str = "merc_refund_order_no, merc_order_no, amount_fen, reason, state, \
+    sys_refund_order_no, failure, created_ms, updated_ms, finished_ms, check_attempts";
+
+fn refund_row(r: &AnyRow) -> std::result::Result<Refund, sqlx::Error> {
+    Ok(Refund {
+        merc_refund_order_no: r.try_get("merc_refund_order_no")?,
+        merc_order_no: r.try_get("merc_order_no")?,
+        amount_fen: r.try_get("amount_fen")?,
+        reason: r.try_get("reason")?,
+        state: r.try_get("state")?,
+        sys_refund_order_no: r.try_get("sys_refund_order_no")?,
+        failure: r.try_get("failure")?,
+        created_ms: r.try_get("created_ms")?,
+        updated_ms: r.try_get("updated_ms")?,
+        finished_ms: r.try_get("finished_ms")?,
+        check_attempts: r.try_get("check_attempts")?,
+    })
+}
+
+/// A withholding debit (免密代扣) against a signed contract.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Debit {
+    pub merc_order_no: String,
+    pub merc_contract_code: String,
+    pub contract_id: String,
+    pub user_id: String,
+    pub product_id: Option<String>,
+    pub amount_fen: i64,
+    pub currency: String,
+    pub state: String,
+    pub sys_trans_order_no: Option<String>,
+    pub failure: Option<String>,
+    pub paid_ms: Option<i64>,
+    pub finish_time: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub send_after_ms: i64,
+    pub check_attempts: i64,
+}
+
+const DEBIT_COLUMNS: &str = "merc_order_no, merc_contract_code, contract_id, user_id, product_id, \
+    amount_fen, currency, state, sys_trans_order_no, failure, paid_ms, finish_time, created_ms, \
+    updated_ms, send_after_ms, check_attempts";
+
+fn debit_row(r: &AnyRow) -> std::result::Result<Debit, sqlx::Error> {
+    Ok(Debit {
+        merc_order_no: r.try_get("merc_order_no")?,
+        merc_contract_code: r.try_get("merc_contract_code")?,
+        contract_id: r.try_get("contract_id")?,
+        user_id: r.try_get("user_id")?,
+        product_id: r.try_get("product_id")?,
+        amount_fen: r.try_get("amount_fen")?,
+        currency: r.try_get("currency")?,
+        state: r.try_get("state")?,
+        sys_trans_order_no: r.try_get("sys_trans_order_no")?,
+        failure: r.try_get("failure")?,
+        paid_ms: r.try_get("paid_ms")?,
+        finish_time: r.try_get("finish_time")?,
+        created_ms: r.try_get("created_ms")?,
+        updated_ms: r.try_get("updated_ms")?,
+        send_after_ms: r.try_get("send_after_ms")?,
+        check_attempts: r.try_get("check_attempts")?,
+    })
+}
+
+/// A verified notification as recorded (the raw body only through [`callback_body`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackRecord {
+    pub callback_id: String,
+    pub kind: String,
+    pub subject: String,
+    pub outcome: String,
+    pub received_ms: i64,
+}
+
+fn sql(text: String) -> AssertSqlSafe<String> {
+    // Only ever built from this module's constants (table and column names), never from input.
+    AssertSqlSafe(text)
+}
+
+// ------------------------------------------------------------------ orders and contracts
+
+/// A new order with its contract, both pending; `false` when the user already used the key.
+pub async fn insert_order(db: &Db, order: &Order, contract: &Contract) -> Result<bool> {
+    let mut tx = db.pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO orders (merc_order_no, user_id, idempotency_key, product_id, amount_fen, \
+         currency, merc_contract_code, payment, created_ms, updated_ms, expire_ms, next_check_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING",
+    )
+    .bind(&order.merc_order_no)
+    .bind(&order.user_id)
+    .bind(&order.idempotency_key)
+    .bind(&order.product_id)
+    .bind(order.amount_fen)
+    .bind(&order.currency)
+    .bind(&order.merc_contract_code)
+    .bind(&order.payment)
+    .bind(order.created_ms)
+    .bind(order.updated_ms)
+    .bind(order.expire_ms)
+    .bind(order.next_check_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO contracts (merc_contract_code, merc_order_no, user_id, plan_id, state, \
+         created_ms, updated_ms, next_check_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&contract.merc_contract_code)
+    .bind(&contract.merc_order_no)
+    .bind(&contract.user_id)
+    .bind(&contract.plan_id)
+    .bind(&contract.state)
+    .bind(contract.created_ms)
+    .bind(contract.updated_ms)
+    .bind(contract.next_check_ms)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The ticket is out: the order is pending from now on.
+pub async fn set_ticket(
+    db: &Db,
+    merc_order_no: &str,
+    order_str: &str,
+    now: i64,
+    next_check_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE orders SET order_str = $1, ticket_ms = $2, payment = $3, updated_ms = $2, \
+         next_check_ms = $4 WHERE merc_order_no = $5 AND payment = $6",
+    )
+    .bind(order_str)
+    .bind(now)
+    .bind(payment::PENDING)
+    .bind(next_check_ms)
+    .bind(merc_order_no)
+    .bind(payment::PREPARING)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Forgets an order whose pre-order failed (no ticket was ever issued, so nobody can pay it);
+/// the same idempotency key can then try again.
+pub async fn delete_preparing(db: &Db, merc_order_no: &str) -> Result<()> {
+    let mut tx = db.pool.begin().await?;
+    let gone = sqlx::query("DELETE FROM orders WHERE merc_order_no = $1 AND payment = $2")
+        .bind(merc_order_no)
+        .bind(payment::PREPARING)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if gone > 0 {
+        sqlx::query("DELETE FROM contracts WHERE merc_order_no = $1")
+            .bind(merc_order_no)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn order_by_key(db: &Db, user_id: &str, key: &str) -> Result<Option<Order>> {
+    let row = sqlx::query(sql(format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND idempotency_key = $2"
+    )))
+    .bind(user_id)
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.as_ref().map(order_row).transpose()?)
+}
+
+pub async fn order(db: &Db, merc_order_no: &str) -> Result<Option<Order>> {
+    let row = sqlx::query(sql(format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE merc_order_no = $1"
+    )))
+    .bind(merc_order_no)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.as_ref().map(order_row).transpose()?)
+}
+
+pub async fn contract(db: &Db, merc_contract_code: &str) -> Result<Option<Contract>> {
+    let row = sqlx::query(sql(format!(
+        "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE merc_contract_code = $1"
+    )))
+    .bind(merc_contract_code)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.as_ref().map(contract_row).transpose()?)
+}
+
+/// Newest first; `before` pages on by created time.
+pub async fn list_orders(db: &Db, limit: i64, before_ms: Option<i64>) -> Result<Vec<Order>> {
+    let rows = sqlx::query(sql(format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE created_ms < $1 \
+         ORDER BY created_ms DESC, merc_order_no LIMIT $2"
+    )))
+    .bind(before_ms.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(order_row)
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+pub async fn list_contracts(db: &Db, limit: i64, before_ms: Option<i64>) -> Result<Vec<Contract>> {
+    let rows = sqlx::query(sql(format!(
+        "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE created_ms < $1 \
+         ORDER BY created_ms DESC, merc_contract_code LIMIT $2"
+    )))
+    .bind(before_ms.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(contract_row)
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+/// Paid orders whose payment finished in `[from_ms, to_ms)`.
+pub async fn orders_paid_between(db: &Db, from_ms: i64, to_ms: i64) -> Result<Vec<Order>> {
+    let rows = sqlx::query(sql(format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE payment = $1 AND paid_ms >= $2 AND paid_ms < $3"
+    )))
+    .bind(payment::PAID)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(order_row)
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+/// The order is paid (from a verified notification or a query). `false`: it already was.
+pub async fn mark_paid(
+    conn: &mut AnyConnection,
+    merc_order_no: &str,
+    sys_trans_order_no: Option<&str>,
+    finish_time: Option<&str>,
+    paid_ms: i64,
+    now: i64,
+) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE orders SET payment = $1, sys_trans_order_no = $2, finish_time = $3, \
+         paid_ms = $4, updated_ms = $5 WHERE merc_order_no = $6 AND payment IN ($7, $8)",
+    )
+    .bind(payment::PAID)
+    .bind(sys_trans_order_no)
+    .bind(finish_time)
+    .bind(paid_ms)
+    .bind(now)
+    .bind(merc_order_no)
+    .bind(payment::PENDING)
+    .bind(payment::NOT_PAID)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if changed > 0 {
+        // A contract given up on because the payment looked failed is pending again.
+        sqlx::query(
+            "UPDATE contracts SET state = $1, updated_ms = $2, next_check_ms = $2 \
+             WHERE merc_order_no = $3 AND state = $4 AND contract_id IS NULL",
+        )
+        .bind(contract::PENDING)
+        .bind(now)
+        .bind(merc_order_no)
+        .bind(contract::NOT_SIGNED)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(changed > 0)
+}
+
+/// The order will not take money (failed, or closed unpaid after expiry); its contract is not
+/// signed either.
+pub async fn mark_not_paid(
+    conn: &mut AnyConnection,
+    merc_order_no: &str,
+    now: i64,
+) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE orders SET payment = $1, updated_ms = $2 WHERE merc_order_no = $3 AND payment = $4",
+    )
+    .bind(payment::NOT_PAID)
+    .bind(now)
+    .bind(merc_order_no)
+    .bind(payment::PENDING)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if changed > 0 {
+        mark_contract_not_signed(conn, merc_order_no, now).await?;
+    }
+    Ok(changed > 0)
+}
+
+pub async fn mark_contract_not_signed(
+    conn: &mut AnyConnection,
+    merc_order_no: &str,
+    now: i64,
+) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE contracts SET state = $1, updated_ms = $2 WHERE merc_order_no = $3 AND state = $4",
+    )
+    .bind(contract::NOT_SIGNED)
+    .bind(now)
+    .bind(merc_order_no)
+    .bind(contract::PENDING)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(changed > 0)
+}
+
+/// The contract is signed, unless it already ended or a later change was recorded
+/// (`operate_time` is `yyyy-MM-dd HH:mm:ss`, ordered as text).
+pub async fn mark_signed(
+    conn: &mut AnyConnection,
+    merc_contract_code: &str,
+    contract_id: &str,
+    operate_time: &str,
+    now: i64,
+) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE contracts SET state = $1, contract_id = $2, operate_time = $3, updated_ms = $4 \
+         WHERE merc_contract_code = $5 AND state IN ($6, $7) \
+         AND (operate_time IS NULL OR operate_time <= $3)",
+    )
+    .bind(contract::SIGNED)
+    .bind(contract_id)
+    .bind(operate_time)
+    .bind(now)
+    .bind(merc_contract_code)
+    .bind(contract::PENDING)
+    .bind(contract::NOT_SIGNED)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(changed > 0)
+}
+
+/// The contract ended (user, merchant or platform). Final.
+pub async fn mark_unsigned(
+    conn: &mut AnyConnection,
+    merc_contract_code: &str,
+    contract_id: Option<&str>,
+    operate_time: &str,
+    now: i64,
+) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE contracts SET state = $1, contract_id = COALESCE(contract_id, $2), \
+         operate_time = $3, updated_ms = $4 \
+         WHERE merc_contract_code = $5 AND state IN ($6, $7, $8) \
+         AND (operate_time IS NULL OR operate_time <= $3)",
+    )
+    .bind(contract::UNSIGNED)
+    .bind(contract_id)
+    .bind(operate_time)
+    .bind(now)
+    .bind(merc_contract_code)
+    .bind(contract::PENDING)
+    .bind(contract::SIGNED)
+    .bind(contract::NOT_SIGNED)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(changed > 0)
+}
+
+/// The merchant asked Payment Kit to end the contract: the worker confirms it from
+/// `next_check_ms` on, unless the notification comes first.
+pub async fn set_unsign_requested(
+    db: &Db,
+    merc_contract_code: &str,
+    now: i64,
+    next_check_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE contracts SET unsign_requested = 1, updated_ms = $1, next_check_ms = $2, \
+         check_attempts = 0 WHERE merc_contract_code = $3",
+    )
+    .bind(now)
+    .bind(next_check_ms)
+    .bind(merc_contract_code)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Payment Kit said WITHHOLD_OVER_TIMES: no debit on this contract before `until`.
+pub async fn block_withholding(db: &Db, merc_contract_code: &str, until: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE contracts SET withhold_blocked_until = $1 \
+         WHERE merc_contract_code = $2 AND withhold_blocked_until < $1",
+    )
+    .bind(until)
+    .bind(merc_contract_code)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ refunds
+
+pub enum RefundInsert {
+    Created,
+    /// The mercRefundOrderNo exists already: this refund.
+    Exists(Refund),
+    /// The order is not paid, or the amount exceeds what is left to refund.
+    NotRefundable,
+}
+
+/// Reserves the amount on the order and records the refund as pending, in one transaction.
+pub async fn insert_refund(db: &Db, r: &Refund, next_check_ms: i64) -> Result<RefundInsert> {
+    let mut tx = db.pool.begin().await?;
+    // Written first, so SQLite takes its write lock at once (no deferred-lock upgrade).
+    let inserted = sqlx::query(
+        "INSERT INTO refunds (merc_refund_order_no, merc_order_no, amount_fen, reason, state, \
+         created_ms, updated_ms, next_check_ms) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
+         ON CONFLICT (merc_refund_order_no) DO NOTHING",
+    )
+    .bind(&r.merc_refund_order_no)
+    .bind(&r.merc_order_no)
+    .bind(r.amount_fen)
+    .bind(&r.reason)
+    .bind(refund::PENDING)
+    .bind(r.created_ms)
+    .bind(next_check_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        tx.rollback().await?;
+        return Ok(match refund_by_no(db, &r.merc_refund_order_no).await? {
+            Some(existing) => RefundInsert::Exists(existing),
+            None => RefundInsert::NotRefundable,
+        });
+    }
+    let reserved = sqlx::query(
+        "UPDATE orders SET refunded_fen = refunded_fen + $1, updated_ms = $2 \
+         WHERE merc_order_no = $3 AND payment = $4 AND refunded_fen + $1 <= amount_fen",
+    )
+    .bind(r.amount_fen)
+    .bind(r.created_ms)
+    .bind(&r.merc_order_no)
+    .bind(payment::PAID)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if reserved == 0 {
+        tx.rollback().await?;
+        return Ok(RefundInsert::NotRefundable);
+    }
+    tx.commit().await?;
+    Ok(RefundInsert::Created)
+}
+
+pub async fn refund_by_no(db: &Db, merc_refund_order_no: &str) -> Result<Option<Refund>> {
+    let row = sqlx::query(sql(format!(
+        "SELECT {REFUND_COLUMNS} FROM refunds WHERE merc_refund_order_no = $1"
+    )))
+    .bind(merc_refund_order_no)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.as_ref().map(refund_row).transpose()?)
+}
+
+pub async fn refunds_of_order(db: &Db, merc_order_no: &str) -> Result<Vec<Refund>> {
+    let rows = sqlx::query(sql(format!(
+        "SELECT {REFUND_COLUMNS} FROM refunds WHERE merc_order_no = $1 ORDER BY created_ms"
+    )))
+    .bind(merc_order_no)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(refund_row)
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+pub async fn refunds_finished_between(db: &Db, from_ms: i64, to_ms: i64) -> Result<Vec<Refund>> {
+    let rows = sqlx::query(sql(format!(
+        "SELECT {REFUND_COLUMNS} FROM refunds WHERE state = $1 AND finished_ms >= $2 \
+         AND finished_ms < $3"
+    )))
+    .bind(refund::SUCCESS)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(refund_row)
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+pub async fn refund_accepted(db: &Db, merc_refund_order_no: &str, sys: Option<&str>) -> Result<()> {
+    sqlx::query(
+        "UPDATE refunds SET sys_refund_order_no = COALESCE(sys_refund_order_no, $1) \
+         WHERE merc_refund_order_no = $2",
+    )
+    .bind(sys)
+    .bind(merc_refund_order_no)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_refund_success(
+    conn: &mut AnyConnection,
+    merc_refund_order_no: &str,
+    sys: Option<&str>,
+    finished_ms: i64,
+    now: i64,
+) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE refunds SET state = $1, sys_refund_order_no = COALESCE($2, sys_refund_order_no), \
+         finished_ms = $3, updated_ms = $4 WHERE merc_refund_order_no = $5 AND state = $6",
+    )
+    .bind(refund::SUCCESS)
+    .bind(sys)
+    .bind(finished_ms)
+    .bind(now)
+    .bind(merc_refund_order_no)
+    .bind(refund::PENDING)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(changed > 0)
+}
+
+/// The refund failed: its amount is refundable again.
+pub async fn mark_refund_failed(
+    conn: &mut AnyConnection,
+    merc_refund_order_no: &str,
+    failure: &str,
+    now: i64,
+) -> Result<bool> {
+    let row = sqlx::query(
+        "UPDATE refunds SET state = $1, failure = $2, finished_ms = $3, updated_ms = $3 \
+         WHERE merc_refund_order_no = $4 AND state = $5 RETURNING merc_order_no, amount_fen",
+    )
+    .bind(refund::FAILED)
+    .bind(failure)
+    .bind(now)
+    .bind(merc_refund_order_no)
+    .bind(refund::PENDING)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(false) };
+    let order_no: String = row.try_get("merc_order_no")?;
+    let amount: i64 = row.try_get("amount_fen")?;
+    sqlx::query(
+        "UPDATE orders SET refunded_fen = refunded_fen - $1, updated_ms = $2 \
+         WHERE merc_order_no = $3",
+    )
+    .bind(amount)
+    .bind(now)
+    .bind(&order_no)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+// ------------------------------------------------------------------ debits
+
+pub async fn insert_debit(db: &Db, d: &Debit, next_check_ms: i64) -> Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO debits (merc_order_no, merc_contract_code, contract_id, user_id, product_id, \
+         amount_fen, currency, state, created_ms, updated_ms, send_after_ms, next_check_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) \
+         ON CONFLICT (merc_order_no) DO NOTHING",
+    )
+    .bind(&d.merc_order_no)
+    .bind(&d.merc_contract_code)
+    .bind(&d.contract_id)
+    .bind(&d.user_id)
+    .bind(&d.product_id)
+    .bind(d.amount_fen)
+    .bind(&d.currency)
+    .bind(&d.state)
+    .bind(d.created_ms)
+    .bind(d.send_after_ms)
+    .bind(next_check_ms)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    Ok(inserted > 0)
+}
+
+pub async fn debit(db: &Db, merc_order_no: &str) -> Result<Option<Debit>> {
+    let row = sqlx::query(sql(format!(
+        "SELECT {DEBIT_COLUMNS} FROM debits WHERE merc_order_no = $1"
+    )))
+    .bind(merc_order_no)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.as_ref().map(debit_row).transpose()?)
+}
+
+pub async fn debits_of_contract(db: &Db, merc_contract_code: &str) -> Result<Vec<Debit>> {
+    let rows = sqlx::query(sql(format!(
+        "SELECT {DEBIT_COLUMNS} FROM debits WHERE merc_contract_code = $1 ORDER BY created_ms"
+    )))
+    .bind(merc_contract_code)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(debit_row)
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+pub async fn debits_paid_between(db: &Db, from_ms: i64, to_ms: i64) -> Result<Vec<Debit>> {
+    let rows = sqlx::query(sql(format!(
+        "SELECT {DEBIT_COLUMNS} FROM debits WHERE state = $1 AND paid_ms >= $2 AND paid_ms < $3"
+    )))
+    .bind(debit::PAID)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(debit_row)
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+/// Payment Kit accepted the debit: pending until the notification or a query.
+pub async fn debit_sent(
+    db: &Db,
+    merc_order_no: &str,
+    sys: Option<&str>,
+    now: i64,
+    next_check_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE debits SET state = $1, sys_trans_order_no = COALESCE($2, sys_trans_order_no), \
+         updated_ms = $3, next_check_ms = $4 WHERE merc_order_no = $5 AND state = $6",
+    )
+    .bind(debit::PENDING)
+    .bind(sys)
+    .bind(now)
+    .bind(next_check_ms)
+    .bind(merc_order_no)
+    .bind(debit::SCHEDULED)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Not sent now; the worker sends it again from `send_after_ms` (WITHHOLD_OVER_TIMES).
+pub async fn debit_reschedule(
+    db: &Db,
+    merc_order_no: &str,
+    failure: &str,
+    send_after_ms: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE debits SET failure = $1, send_after_ms = $2, next_check_ms = $2, updated_ms = $3 \
+         WHERE merc_order_no = $4 AND state = $5",
+    )
+    .bind(failure)
+    .bind(send_after_ms)
+    .bind(now)
+    .bind(merc_order_no)
+    .bind(debit::SCHEDULED)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_debit_paid(
+    conn: &mut AnyConnection,
+    merc_order_no: &str,
+    sys: Option<&str>,
+    finish_time: Option<&str>,
+    paid_ms: i64,
+    now: i64,
+) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE debits SET state = $1, sys_trans_order_no = COALESCE($2, sys_trans_order_no), \
+         finish_time = $3, paid_ms = $4, updated_ms = $5 \
+         WHERE merc_order_no = $6 AND state IN ($7, $8, $9)",
+    )
+    .bind(debit::PAID)
+    .bind(sys)
+    .bind(finish_time)
+    .bind(paid_ms)
+    .bind(now)
+    .bind(merc_order_no)
+    .bind(debit::SCHEDULED)
+    .bind(debit::PENDING)
+    .bind(debit::NOT_PAID)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(changed > 0)
+}
+
+/// Payment Kit does not know a debit whose request may not have arrived: send it again (the same
+/// mercOrderNo is charged at most once).
+pub async fn debit_resend(db: &Db, merc_order_no: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE debits SET state = $1, send_after_ms = $2, updated_ms = $2 \
+         WHERE merc_order_no = $3 AND state = $4",
+    )
+    .bind(debit::SCHEDULED)
+    .bind(now)
+    .bind(merc_order_no)
+    .bind(debit::PENDING)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_debit_failed(
+    conn: &mut AnyConnection,
+    merc_order_no: &str,
+    failure: &str,
+    now: i64,
+) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE debits SET state = $1, failure = $2, updated_ms = $3 \
+         WHERE merc_order_no = $4 AND state IN ($5, $6)",
+    )
+    .bind(debit::NOT_PAID)
+    .bind(failure)
+    .bind(now)
+    .bind(merc_order_no)
+    .bind(debit::SCHEDULED)
+    .bind(debit::PENDING)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(changed > 0)
+}
+
+// ------------------------------------------------------------------ callbacks
+
+/// Records a verified notification; `false` when its callbackId was recorded before (then
+/// nothing else may change: the caller rolls back and answers success).
+pub async fn insert_callback(
+    conn: &mut AnyConnection,
+    callback_id: &str,
+    kind: &str,
+    subject: &str,
+    received_ms: i64,
+    raw_body: &str,
+) -> Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
+         VALUES ($1, $2, $3, 'RECEIVED', $4, $5) ON CONFLICT (callback_id) DO NOTHING",
+    )
+    .bind(callback_id)
+    .bind(kind)
+    .bind(subject)
+    .bind(received_ms)
+    .bind(raw_body)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(inserted > 0)
+}
+
+pub async fn set_callback_outcome(
+    conn: &mut AnyConnection,
+    callback_id: &str,
+    outcome: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE callbacks SET outcome = $1 WHERE callback_id = $2")
+        .bind(outcome)
+        .bind(callback_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn callbacks_of(db: &Db, subject: &str) -> Result<Vec<CallbackRecord>> {
+    let rows = sqlx::query(
+        "SELECT callback_id, kind, subject, outcome, received_ms FROM callbacks \
+         WHERE subject = $1 ORDER BY received_ms",
+    )
+    .bind(subject)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CallbackRecord {
+                callback_id: r.try_get("callback_id")?,
+                kind: r.try_get("kind")?,
+                subject: r.try_get("subject")?,
+                outcome: r.try_get("outcome")?,
+                received_ms: r.try_get("received_ms")?,
+            })
+        })
+        .collect::<std::result::Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}
+
+pub async fn callback_body(db: &Db, callback_id: &str) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT raw_body FROM callbacks WHERE callback_id = $1")
+        .bind(callback_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| r.try_get("raw_body")).transpose()?)
+}
+
+pub async fn count_callbacks(db: &Db, subject: &str) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM callbacks WHERE subject = $1")
+        .bind(subject)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+// ------------------------------------------------------------------ leases (reconciliation)
+
+/// The kinds of pending work the reconciler queries Payment Kit about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Work {
+    Payments,
+    Contracts,
+    Refunds,
+    Debits,
+}
+
+impl Work {
+    pub const ALL: [Work; 4] = [Work::Payments, Work::Contracts, Work::Refunds, Work::Debits];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Work::Payments => "payment",
+            Work::Contracts => "contract",
+            Work::Refunds => "refund",
+            Work::Debits => "debit",
+        }
+    }
+
+    fn table(self) -> (&'static str, &'static str, &'static str) {
+        // (table, key column, condition for "still pending")
+        match self {
+            Work::Payments => ("orders", "merc_order_no", "payment = 'PENDING'"),
+            Work::Contracts => (
+                "contracts",
+                "merc_contract_code",
+                "(state = 'PENDING' OR (state = 'SIGNED' AND unsign_requested = 1))",
+            ),
+            Work::Refunds => ("refunds", "merc_refund_order_no", "state = 'PENDING'"),
+            Work::Debits => (
+                "debits",
+                "merc_order_no",
+                "state IN ('PENDING', 'SCHEDULED')",
+            ),
+        }
+    }
+}
+
+/// Claims up to `limit` due items of one kind for `owner` until `lease_until`: rows another
+/// instance holds (an unexpired lease, or a PostgreSQL row lock) are skipped.
+pub async fn claim_due(
+    db: &Db,
+    work: Work,
+    owner: &str,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    let (table, key, pending) = work.table();
+    let skip = db.skip_locked();
+    let rows = sqlx::query(sql(format!(
+        "UPDATE {table} SET lease_owner = $1, lease_until = $2 WHERE {key} IN \
+         (SELECT {key} FROM {table} WHERE {pending} AND next_check_ms <= $3 AND lease_until < $3 \
+          ORDER BY next_check_ms LIMIT $4{skip}) \
+         RETURNING {key}, check_attempts"
+    )))
+    .bind(owner)
+    .bind(lease_until)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(key)?, r.try_get("check_attempts")?)))
+        .collect::<std::result::Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}
+
+/// Claims one order for an on-demand status query, unless another query of it is in flight
+/// (anywhere) or one ran since `not_since`.
+pub async fn claim_order_query(
+    db: &Db,
+    merc_order_no: &str,
+    owner: &str,
+    now: i64,
+    lease_until: i64,
+    not_since: i64,
+) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE orders SET lease_owner = $1, lease_until = $2, last_query_ms = $3 \
+         WHERE merc_order_no = $4 AND lease_until < $3 AND last_query_ms <= $5",
+    )
+    .bind(owner)
+    .bind(lease_until)
+    .bind(now)
+    .bind(merc_order_no)
+    .bind(not_since)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    Ok(changed > 0)
+}
+
+/// Gives a claimed item back with its next check time.
+pub async fn release(
+    db: &Db,
+    work: Work,
+    key_value: &str,
+    owner: &str,
+    next_check_ms: i64,
+    attempts: i64,
+) -> Result<()> {
+    let (table, key, _) = work.table();
+    sqlx::query(sql(format!(
+        "UPDATE {table} SET lease_owner = NULL, lease_until = 0, next_check_ms = $1, \
+         check_attempts = $2 WHERE {key} = $3 AND lease_owner = $4"
+    )))
+    .bind(next_check_ms)
+    .bind(attempts)
+    .bind(key_value)
+    .bind(owner)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Ends an on-demand claim without touching the schedule.
+pub async fn release_order_query(db: &Db, merc_order_no: &str, owner: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE orders SET lease_owner = NULL, lease_until = 0 \
+         WHERE merc_order_no = $1 AND lease_owner = $2",
+    )
+    .bind(merc_order_no)
+    .bind(owner)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// How many items of a kind are pending and past due (the reconcile backlog).
+pub async fn backlog(db: &Db, work: Work, now: i64) -> Result<i64> {
+    let (table, _, pending) = work.table();
+    let row = sqlx::query(sql(format!(
+        "SELECT COUNT(*) AS n FROM {table} WHERE {pending} AND next_check_ms <= $1"
+    )))
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(row.try_get("n")?)
+}

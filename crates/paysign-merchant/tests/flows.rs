@@ -1,0 +1,594 @@
+//! The merchant server against the real sandbox over loopback, on real SQLite and real
+//! PostgreSQL (the same tests on both): orders, verified callbacks, the reconcile worker,
+//! refunds, unsign and bills.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+on_both_databases!(
+    pay_and_sign_reaches_paid_and_signed,
+    orders_belong_to_their_user_and_the_price_is_the_servers,
+    the_same_idempotency_key_gives_the_same_ticket,
+    concurrent_copies_of_a_callback_on_two_instances_apply_once,
+    a_tampered_or_forged_callback_changes_nothing,
+    a_lost_callback_is_recovered_by_the_worker,
+    refunds_are_idempotent_and_bounded,
+    unsign_ends_the_contract_and_a_late_sign_does_not_revive_it,
+    bills_are_checked_against_the_database,
+);
+
+const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
+
+async fn pay_and_sign_reaches_paid_and_signed(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let (no, code) = bench.new_order("alice").await;
+    let (status, s) = bench.status("alice", &no).await;
+    assert_eq!(status, 200);
+    assert_eq!(s["payment"], "PENDING");
+    assert_eq!(s["contract"], "PENDING");
+
+    bench.pay(&no).await;
+    let paid = bench.notification("ORDER_PAID", &no).await;
+    bench.deliver_ok("payment", &paid).await;
+    let (_, s) = bench.status("alice", &no).await;
+    assert_eq!(s["payment"], "PAID");
+    assert_eq!(s["contract"], "PENDING");
+
+    let contract_id = bench.sign(&code).await;
+    let signed = bench.notification("CONTRACT_SIGNED", &code).await;
+    bench.deliver_ok("contract", &signed).await;
+    let (_, s) = bench.status("alice", &no).await;
+    assert_eq!(s["payment"], "PAID");
+    assert_eq!(s["contract"], "SIGNED");
+    assert_eq!(s["contractId"], contract_id.as_str());
+    assert_eq!(s["mercOrderNo"], no.as_str());
+    assert!(s["updatedAt"].as_u64().unwrap() > 0);
+
+    // Payment Kit repeats a notification until it sees success: still success, applied once.
+    bench.deliver_ok("payment", &paid).await;
+    bench.deliver_ok("contract", &signed).await;
+    let m = &bench.server().state.metrics;
+    assert_eq!(m.callback_count("payment", "applied"), 1);
+    assert_eq!(m.callback_count("payment", "duplicate"), 1);
+    assert_eq!(m.callback_count("contract", "applied"), 1);
+    assert_eq!(
+        bench
+            .db_count("SELECT COUNT(*) FROM callbacks WHERE subject = $1", &no)
+            .await,
+        1
+    );
+    // The raw body is kept for audit, verbatim.
+    let (_, detail) = bench.admin_get(&format!("/admin/orders/{no}")).await;
+    let callback_id = detail["callbacks"][0]["callbackId"].as_str().unwrap();
+    let kept = paysign_merchant::store::callback_body(&bench.server().state.db, callback_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept, paid);
+    assert_eq!(detail["order"]["payment"], "PAID");
+    assert_eq!(detail["contract"]["contractId"], contract_id.as_str());
+    bench.stop().await;
+}
+
+async fn orders_belong_to_their_user_and_the_price_is_the_servers(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    // An amount in the app's body is ignored: the catalogue's price is what Payment Kit gets.
+    let (status, ticket) = bench
+        .create(
+            "alice",
+            "k-amount",
+            json!({"productId": "vip-month", "amount": 1, "totalAmount": 1, "amountFen": 1}),
+        )
+        .await;
+    assert_eq!(status, 200, "{ticket}");
+    let no = ticket["mercOrderNo"].as_str().unwrap();
+    let (status, sandbox_order) = bench
+        .sandbox_get(&format!("/sandbox/orders/{MERC_NO}/{no}"))
+        .await;
+    assert_eq!(status, 200, "{sandbox_order}");
+    assert_eq!(sandbox_order["totalAmount"], PRICE);
+    // The orderStr is signed by the merchant key and names the prepay Payment Kit issued.
+    let order_str: Value = serde_json::from_str(ticket["orderStr"].as_str().unwrap()).unwrap();
+    assert_eq!(order_str["merc_no"], MERC_NO);
+    assert_eq!(order_str["app_id"], APP_ID);
+    paysign_crypto::verify_body(
+        ticket["orderStr"].as_str().unwrap(),
+        &bench.merchant_key.public_key(),
+    )
+    .unwrap();
+    let server_ms = ticket["serverTimeMs"].as_u64().unwrap();
+    let now = paysign_merchant::time::now_ms() as u64;
+    assert!(server_ms <= now && now - server_ms < 60_000);
+
+    // Only alice can read it; to anyone else it does not exist.
+    assert_eq!(bench.status("alice", no).await.0, 200);
+    let (status, body) = bench.status("mallory", no).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "NOT_FOUND");
+    assert_eq!(bench.status("alice", "PS-NOT-A-REAL-ORDER").await.0, 404);
+    assert_eq!(bench.status("alice", "..%2F..%2Fetc").await.0, 404);
+
+    // Without a user, key or product: clear client errors, nothing created.
+    let r = bench
+        .http
+        .post(format!("{}/paysign/orders", bench.server().base_url()))
+        .header("Idempotency-Key", "k-1")
+        .json(&json!({"productId": "vip-month"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = bench
+        .http
+        .post(format!("{}/paysign/orders", bench.server().base_url()))
+        .header("X-Paysign-User", "alice")
+        .json(&json!({"productId": "vip-month"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let (status, body) = bench
+        .create("alice", "k-2", json!({"productId": "free-money"}))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = bench.create("alice", "k-3", json!({"amount": 1})).await;
+    assert_eq!(status, 400);
+    let (_, orders) = bench.sandbox_get("/sandbox/orders").await;
+    assert_eq!(orders.as_array().unwrap().len(), 1);
+    bench.stop().await;
+}
+
+async fn the_same_idempotency_key_gives_the_same_ticket(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let body = json!({"productId": "vip-month"});
+    let (s1, first) = bench.create("alice", "key-1", body.clone()).await;
+    let (s2, again) = bench.create("alice", "key-1", body.clone()).await;
+    assert_eq!((s1, s2), (200, 200));
+    assert_eq!(first["orderStr"], again["orderStr"]);
+    assert_eq!(first["mercOrderNo"], again["mercOrderNo"]);
+    assert_eq!(first["mercContractCode"], again["mercContractCode"]);
+    // The same key for another product is a client error, not a silent second order.
+    let (status, _) = bench
+        .create("alice", "key-1", json!({"productId": "vip-year"}))
+        .await;
+    assert_eq!(status, 409);
+    // Keys are per user: bob's "key-1" is his own order.
+    let (status, bobs) = bench.create("bob", "key-1", body.clone()).await;
+    assert_eq!(status, 200);
+    assert_ne!(bobs["mercOrderNo"], first["mercOrderNo"]);
+    // Concurrent retries of one key: one order.
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let http = bench.http.clone();
+        let url = format!("{}/paysign/orders", bench.server().base_url());
+        tasks.push(tokio::spawn(async move {
+            let r = http
+                .post(url)
+                .header("X-Paysign-User", "carol")
+                .header("Idempotency-Key", "carol-key")
+                .json(&json!({"productId": "vip-month"}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut numbers = std::collections::BTreeSet::new();
+    for t in tasks {
+        let (status, v) = t.await.unwrap();
+        // A retry racing the first request is told to retry (409), never given a new order.
+        assert!(status == 200 || status == 409, "{status} {v}");
+        if status == 200 {
+            numbers.insert(v["mercOrderNo"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(numbers.len(), 1, "{numbers:?}");
+    let (_, orders) = bench.sandbox_get("/sandbox/orders").await;
+    assert_eq!(orders.as_array().unwrap().len(), 3);
+    bench.stop().await;
+}
+
+async fn concurrent_copies_of_a_callback_on_two_instances_apply_once(backend: Backend) {
+    let mut bench = Bench::start(backend).await;
+    bench.add_server().await;
+    let (no, _) = bench.new_order("alice").await;
+    bench.pay(&no).await;
+    let body = bench.notification("ORDER_PAID", &no).await;
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let http = bench.http.clone();
+        let url = format!(
+            "{}/paysign/callbacks/payment",
+            bench.servers[i % 2].base_url()
+        );
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = http.post(url).body(body).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }));
+    }
+    for t in tasks {
+        let (status, answer) = t.await.unwrap();
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer, SUCCESS);
+    }
+    let applied: u64 = bench
+        .servers
+        .iter()
+        .map(|s| s.state.metrics.callback_count("payment", "applied"))
+        .sum();
+    let duplicates: u64 = bench
+        .servers
+        .iter()
+        .map(|s| s.state.metrics.callback_count("payment", "duplicate"))
+        .sum();
+    assert_eq!(applied, 1);
+    assert_eq!(duplicates, 49);
+    assert_eq!(
+        bench
+            .db_count("SELECT COUNT(*) FROM callbacks WHERE subject = $1", &no)
+            .await,
+        1
+    );
+    assert_eq!(bench.status("alice", &no).await.1["payment"], "PAID");
+    bench.stop().await;
+}
+
+async fn a_tampered_or_forged_callback_changes_nothing(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let (no, code) = bench.new_order("alice").await;
+    bench.pay(&no).await;
+    let body = bench.notification("ORDER_PAID", &no).await;
+
+    // A changed amount: the signature no longer matches.
+    let tampered = body.replace(&format!("\"totalAmount\":{PRICE}"), "\"totalAmount\":1");
+    assert_ne!(tampered, body);
+    let (status, answer) = bench.deliver("payment", &tampered).await;
+    assert_eq!(status, 400);
+    assert_ne!(answer, SUCCESS);
+    // Signed by someone else's key.
+    let mut forged: Value = serde_json::from_str(&body).unwrap();
+    forged.as_object_mut().unwrap().remove("sign");
+    let forger = paysign_crypto::PrivateKey::generate_sm2().unwrap();
+    let forged = paysign_crypto::sign_body(&forged.to_string(), &forger).unwrap();
+    let (status, _) = bench.deliver("payment", &forged).await;
+    assert_eq!(status, 400);
+    // No signature, not JSON, too large.
+    let mut unsigned: Value = serde_json::from_str(&body).unwrap();
+    unsigned.as_object_mut().unwrap().remove("sign");
+    assert_eq!(bench.deliver("payment", &unsigned.to_string()).await.0, 400);
+    assert_eq!(bench.deliver("payment", "not json").await.0, 400);
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(128 * 1024));
+    assert_eq!(bench.deliver("payment", &huge).await.0, 413);
+    // A real notification at the wrong endpoint is not read as a contract.
+    let (status, answer) = bench.deliver("contract", &body).await;
+    assert_ne!(status, 200);
+    assert_ne!(answer, SUCCESS);
+
+    let (_, s) = bench.status("alice", &no).await;
+    assert_eq!(s["payment"], "PENDING");
+    assert_eq!(
+        bench
+            .db_count("SELECT COUNT(*) FROM callbacks WHERE subject = $1", &no)
+            .await,
+        0
+    );
+    let m = &bench.server().state.metrics;
+    assert!(m.callback_count("payment", "invalid") >= 4);
+
+    // A genuine notification for an order this server never made: not success.
+    let stranger = "PS-MADE-ELSEWHERE-1";
+    let client = paysign_pas::PasClient::new(paysign_pas::ClientConfig::new(
+        bench.sandbox.base_url(),
+        paysign_pas::MerchantModel::Direct,
+        paysign_pas::MerchantSigner::new(MERC_NO, AUTH_ID, bench.merchant_key.clone()),
+        bench.sandbox.public_key(),
+    ))
+    .unwrap();
+    client
+        .pas_prepay(
+            &paysign_pas::model::PrepayRequest {
+                app_id: APP_ID.to_owned(),
+                merc_no: MERC_NO.to_owned(),
+                order: paysign_pas::model::PrepayOrder {
+                    merc_order_no: stranger.to_owned(),
+                    trade_summary: "elsewhere".to_owned(),
+                    total_amount: 1,
+                    currency: None,
+                    goods_detail: None,
+                    allocation_type: None,
+                    callback_url: "https://elsewhere.example/cb".to_owned(),
+                    payload: None,
+                    expire_time: None,
+                    contract_info: paysign_pas::model::ContractInfo {
+                        plan_id: PLAN_ID.to_owned(),
+                        merc_contract_code: "PC-ELSEWHERE-1".to_owned(),
+                        callback_url: "https://elsewhere.example/cb".to_owned(),
+                    },
+                    payer: None,
+                },
+            },
+            paysign_pas::PrepayChannel::App,
+        )
+        .await
+        .unwrap();
+    bench.pay(stranger).await;
+    let strange = bench.notification("ORDER_PAID", stranger).await;
+    let (status, answer) = bench.deliver("payment", &strange).await;
+    assert_eq!(status, 404);
+    assert_ne!(answer, SUCCESS);
+    assert_eq!(m.callback_count("payment", "unknown"), 1);
+
+    // The genuine one still applies afterwards.
+    bench.deliver_ok("payment", &body).await;
+    assert_eq!(bench.status("alice", &no).await.1["payment"], "PAID");
+    let _ = code;
+    bench.stop().await;
+}
+
+async fn a_lost_callback_is_recovered_by_the_worker(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let (no, code) = bench.new_order("alice").await;
+    bench.pay(&no).await;
+    let contract_id = bench.sign(&code).await;
+    // No notification reaches the server; the worker asks Payment Kit.
+    assert_eq!(bench.status("alice", &no).await.1["payment"], "PENDING");
+    bench.reconcile().await;
+    let (_, s) = bench.status("alice", &no).await;
+    assert_eq!(s["payment"], "PAID");
+    assert_eq!(s["contract"], "SIGNED");
+    assert_eq!(s["contractId"], contract_id.as_str());
+    // The notification arriving late changes nothing and is still answered success.
+    let late = bench.notification("ORDER_PAID", &no).await;
+    bench.deliver_ok("payment", &late).await;
+    assert_eq!(
+        bench
+            .server()
+            .state
+            .metrics
+            .callback_count("payment", "no_change"),
+        1
+    );
+
+    // A failed payment sends no notification: the worker learns it by query.
+    let (failed, _) = bench.new_order("alice").await;
+    bench
+        .sandbox_post(
+            &format!("/sandbox/orders/{MERC_NO}/{failed}/fail"),
+            json!({}),
+        )
+        .await;
+    // An order nobody pays: closed once Payment Kit says it expired.
+    let (lapsed, _) = bench.new_order("alice").await;
+    bench
+        .sandbox_post("/sandbox/clock", json!({"advanceMs": 3 * 3_600_000}))
+        .await;
+    bench.reconcile().await;
+    for n in [&failed, &lapsed] {
+        let (_, s) = bench.status("alice", n).await;
+        assert_eq!(s["payment"], "NOT_PAID", "{n}: {s}");
+        assert_eq!(s["contract"], "NOT_SIGNED", "{n}: {s}");
+    }
+    // Nothing is left pending for the worker.
+    assert_eq!(bench.reconcile().await, 0);
+    bench.stop().await;
+}
+
+async fn refunds_are_idempotent_and_bounded(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let (no, code) = bench.new_order("alice").await;
+    // Not paid yet: nothing to refund.
+    let (status, _) = bench
+        .admin_post(
+            &format!("/admin/orders/{no}/refunds"),
+            json!({"amountFen": 100}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    bench.pay_and_sign(&no, &code).await;
+
+    let body = json!({"mercRefundOrderNo": "R-1", "amountFen": 500, "reason": "test"});
+    let (status, r) = bench
+        .admin_post(&format!("/admin/orders/{no}/refunds"), body.clone())
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["state"], "PENDING");
+    assert_eq!(r["amountFen"], 500);
+    // The same number again: the same refund, nothing new at Payment Kit.
+    let (status, again) = bench
+        .admin_post(&format!("/admin/orders/{no}/refunds"), body.clone())
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(again["mercRefundOrderNo"], "R-1");
+    let (_, refunds) = bench.sandbox_get("/sandbox/refunds").await;
+    assert_eq!(refunds.as_array().unwrap().len(), 1);
+    // More than what is left: refused before Payment Kit is asked.
+    let (status, _) = bench
+        .admin_post(
+            &format!("/admin/orders/{no}/refunds"),
+            json!({"mercRefundOrderNo": "R-2", "amountFen": PRICE}),
+        )
+        .await;
+    assert_eq!(status, 409);
+
+    bench
+        .sandbox_post(
+            &format!("/sandbox/refunds/{MERC_NO}/R-1/complete"),
+            json!({"success": true}),
+        )
+        .await;
+    let notified = bench.notification("REFUND_FINISHED", "R-1").await;
+    bench.deliver_ok("refund", &notified).await;
+    let (_, r) = bench.admin_get("/admin/refunds/R-1").await;
+    assert_eq!(r["state"], "SUCCESS");
+
+    // The rest, without a number: the server makes one (a minute later: Payment Kit spaces
+    // refunds of one order); a query learns the result.
+    bench
+        .sandbox_post("/sandbox/clock", json!({"advanceMs": 61_000}))
+        .await;
+    let (status, rest) = bench
+        .admin_post(&format!("/admin/orders/{no}/refunds"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{rest}");
+    assert_eq!(rest["amountFen"], PRICE - 500);
+    let rest_no = rest["mercRefundOrderNo"].as_str().unwrap().to_owned();
+    bench
+        .sandbox_post(
+            &format!("/sandbox/refunds/{MERC_NO}/{rest_no}/complete"),
+            json!({"success": false}),
+        )
+        .await;
+    let (_, r) = bench
+        .admin_get(&format!("/admin/refunds/{rest_no}?query=true"))
+        .await;
+    assert_eq!(r["state"], "FAILED");
+    // A failed refund gives its amount back.
+    let (_, detail) = bench.admin_get(&format!("/admin/orders/{no}")).await;
+    assert_eq!(detail["order"]["refundedFen"], 500);
+    assert_eq!(detail["refunds"].as_array().unwrap().len(), 2);
+    // The app still sees a paid order.
+    assert_eq!(bench.status("alice", &no).await.1["payment"], "PAID");
+    bench.stop().await;
+}
+
+async fn unsign_ends_the_contract_and_a_late_sign_does_not_revive_it(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    // The merchant ends a contract.
+    let (no, code) = bench.new_order("alice").await;
+    bench.pay_and_sign(&no, &code).await;
+    let (status, c) = bench
+        .admin_post(&format!("/admin/contracts/{code}/unsign"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{c}");
+    let ended = bench.notification("CONTRACT_UNSIGNED", &code).await;
+    bench.deliver_ok("contract", &ended).await;
+    let (_, detail) = bench.admin_get(&format!("/admin/contracts/{code}")).await;
+    assert_eq!(detail["contract"]["state"], "UNSIGNED");
+    let (_, s) = bench.status("alice", &no).await;
+    assert_eq!(s["payment"], "PAID");
+    assert_eq!(s["contract"], "NOT_SIGNED");
+    // A signed contract cannot be charged once ended; unsign again is a no-op.
+    let (status, _) = bench
+        .admin_post(
+            &format!("/admin/contracts/{code}/charges"),
+            json!({"productId": "vip-month"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+
+    // The user ends one; the unsign notification overtakes the sign notification.
+    let (no2, code2) = bench.new_order("bob").await;
+    bench.pay(&no2).await;
+    bench.sign(&code2).await;
+    let signed = bench.notification("CONTRACT_SIGNED", &code2).await;
+    bench
+        .sandbox_post(
+            &format!("/sandbox/contracts/{MERC_NO}/{code2}/unsign"),
+            json!({"changeMode": "USER_UNSIGN"}),
+        )
+        .await;
+    let unsigned = bench.notification("CONTRACT_UNSIGNED", &code2).await;
+    bench.deliver_ok("contract", &unsigned).await;
+    bench.deliver_ok("contract", &signed).await;
+    let (_, detail) = bench.admin_get(&format!("/admin/contracts/{code2}")).await;
+    assert_eq!(detail["contract"]["state"], "UNSIGNED");
+    assert_eq!(bench.status("bob", &no2).await.1["contract"], "NOT_SIGNED");
+
+    // The merchant's unsign confirmed by the worker when the notification is lost.
+    let (no3, code3) = bench.new_order("carol").await;
+    bench.pay_and_sign(&no3, &code3).await;
+    let (status, _) = bench
+        .admin_post(&format!("/admin/contracts/{code3}/unsign"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    bench.reconcile().await;
+    let (_, detail) = bench.admin_get(&format!("/admin/contracts/{code3}")).await;
+    assert_eq!(detail["contract"]["state"], "UNSIGNED");
+    bench.stop().await;
+}
+
+async fn bills_are_checked_against_the_database(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let (no, code) = bench.new_order("alice").await;
+    bench.pay_and_sign(&no, &code).await;
+    let (status, _) = bench
+        .admin_post(
+            &format!("/admin/orders/{no}/refunds"),
+            json!({"mercRefundOrderNo": "R-B1", "amountFen": 300}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    bench
+        .sandbox_post(
+            &format!("/sandbox/refunds/{MERC_NO}/R-B1/complete"),
+            json!({}),
+        )
+        .await;
+    let n = bench.notification("REFUND_FINISHED", "R-B1").await;
+    bench.deliver_ok("refund", &n).await;
+    // Paid at Payment Kit, but its notification never came: a difference.
+    let (lost, _) = bench.new_order("bob").await;
+    bench.pay(&lost).await;
+
+    let today = paysign_merchant::time::bill_date_of(paysign_merchant::time::now_ms());
+    // No bill for today yet (Payment Kit makes them the next day).
+    let (status, _) = bench
+        .admin_get(&format!("/admin/bills/trade/{today}"))
+        .await;
+    assert_eq!(status, 502);
+    bench
+        .sandbox_post("/sandbox/clock", json!({"advanceMs": 30 * 3_600_000}))
+        .await;
+    for kind in ["trade", "settle"] {
+        let (status, report) = bench
+            .admin_get(&format!("/admin/bills/{kind}/{today}"))
+            .await;
+        assert_eq!(status, 200, "{kind}: {report}");
+        assert_eq!(report["billRows"], 3, "{kind}: {report}");
+        assert_eq!(report["matched"], 2, "{kind}: {report}");
+        let missing = report["missingInDatabase"].as_array().unwrap();
+        assert_eq!(missing.len(), 1, "{kind}: {report}");
+        assert_eq!(missing[0]["mercOrderNo"], lost.as_str());
+        assert_eq!(missing[0]["billFen"], PRICE);
+        assert_eq!(report["missingInBill"].as_array().unwrap().len(), 0);
+        assert_eq!(report["amountMismatches"].as_array().unwrap().len(), 0);
+    }
+    // The worker fetches the lost payment; the trade bill then matches entirely.
+    bench.reconcile().await;
+    let (_, report) = bench
+        .admin_get(&format!("/admin/bills/trade/{today}"))
+        .await;
+    assert_eq!(report["matched"], 3, "{report}");
+    assert_eq!(report["missingInDatabase"].as_array().unwrap().len(), 0);
+    // A database that disagrees with the bill is reported, not trusted.
+    sqlx::query("UPDATE orders SET amount_fen = 1499 WHERE merc_order_no = $1")
+        .bind(&no)
+        .execute(&bench.server().state.db.pool)
+        .await
+        .unwrap();
+    let (_, report) = bench
+        .admin_get(&format!("/admin/bills/trade/{today}"))
+        .await;
+    let mismatches = report["amountMismatches"].as_array().unwrap();
+    assert_eq!(mismatches.len(), 1, "{report}");
+    assert_eq!(mismatches[0]["mercOrderNo"], no.as_str());
+    assert_eq!(mismatches[0]["billFen"], PRICE);
+    assert_eq!(mismatches[0]["databaseFen"], 1499);
+    // Bad input.
+    assert_eq!(
+        bench.admin_get("/admin/bills/trade/2024-01-01").await.0,
+        400
+    );
+    assert_eq!(bench.admin_get("/admin/bills/weekly/20240101").await.0, 400);
+    bench.stop().await;
+}

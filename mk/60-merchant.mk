@@ -1,0 +1,9 @@
+# Merchant server: its test suite once more, on a throwaway PostgreSQL cluster (the SQLite half
+# runs in rust-test). scripts/pg-test.sh starts the cluster on a free loopback port, as an
+# unprivileged user, and removes it afterwards.
+#   merchant-pg-test   the flows suite's postgres:: tests against that cluster
+.PHONY: merchant-pg-test
+TEST_STEPS += merchant-pg-test
+
+merchant-pg-test:
+	scripts/pg-test.sh run -- $(CARGO) test --locked -p paysign-merchant --test flows postgres:: -- --test-threads=2
