@@ -14,7 +14,8 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use paysign_pas::auth::{verify_pay_merc_auth, HttpMethod};
+use paysign_pas::auth::HttpMethod;
+use paysign_pas::simulator::auth::verify_pay_merc_auth;
 use paysign_pas::{bill, callback, MerchantModel, MerchantSigner, OrderStrBuilder};
 use support::*;
 

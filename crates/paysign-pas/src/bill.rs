@@ -6,7 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
 /// Largest uncompressed CSV accepted from a bill zip (guards against zip bombs).
-pub const MAX_CSV_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_CSV_BYTES: u64 = 128 * 1024 * 1024;
+/// Largest sum of the uncompressed CSVs of one bill zip.
+pub const MAX_BILL_TOTAL_BYTES: u64 = 256 * 1024 * 1024;
+/// Most entries (files and folders) a bill zip may hold; a bill has one or a few CSVs.
+pub const MAX_BILL_ZIP_ENTRIES: usize = 256;
 
 /// Why a bill could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,8 +23,12 @@ pub enum BillError {
     Zip(String),
     #[error("the bill zip holds no .csv file")]
     NoCsv,
-    #[error("a CSV file in the bill is larger than {MAX_CSV_BYTES} bytes")]
+    #[error("a CSV file in the bill is larger than {MAX_CSV_BYTES} bytes, or the zip than the download cap")]
     TooLarge,
+    #[error("the bill's CSV files hold more than {MAX_BILL_TOTAL_BYTES} bytes in all")]
+    TotalTooLarge,
+    #[error("the bill zip has {0} entries; at most {MAX_BILL_ZIP_ENTRIES} are read")]
+    TooManyEntries(usize),
     #[error("the bill CSV is malformed: {0}")]
     Csv(String),
     #[error("the bill CSV has no column {0:?}")]
@@ -263,10 +271,35 @@ pub mod settle_columns {
     ];
 }
 
-/// The `.csv` files of a bill zip, in archive order, each at most [`MAX_CSV_BYTES`].
+/// The `.csv` files of a bill zip, in archive order, each at most [`MAX_CSV_BYTES`] and
+/// [`MAX_BILL_TOTAL_BYTES`] in all, from a zip of at most [`MAX_BILL_ZIP_ENTRIES`] entries. Sizes
+/// are counted as the data inflates, not trusted from the zip's headers.
 pub fn csv_files_in_zip(zip_bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, BillError> {
+    csv_files_capped(zip_bytes, &ZipCaps::BILL)
+}
+
+/// The caps of [`csv_files_in_zip`] (smaller in unit tests, so they run in milliseconds).
+struct ZipCaps {
+    entries: usize,
+    per_file: u64,
+    total: u64,
+}
+
+impl ZipCaps {
+    const BILL: ZipCaps = ZipCaps {
+        entries: MAX_BILL_ZIP_ENTRIES,
+        per_file: MAX_CSV_BYTES,
+        total: MAX_BILL_TOTAL_BYTES,
+    };
+}
+
+fn csv_files_capped(zip_bytes: &[u8], caps: &ZipCaps) -> Result<Vec<(String, Vec<u8>)>, BillError> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes))
         .map_err(|e| BillError::Zip(e.to_string()))?;
+    if archive.len() > caps.entries {
+        return Err(BillError::TooManyEntries(archive.len()));
+    }
+    let mut total: u64 = 0;
     let mut out = Vec::new();
     for i in 0..archive.len() {
         let entry = archive
@@ -279,13 +312,20 @@ pub fn csv_files_in_zip(zip_bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Bill
         if entry.is_dir() || !name.to_ascii_lowercase().ends_with(".csv") {
             continue;
         }
+        // Never more than the file's cap, nor than what the total still allows, is inflated.
+        let room = caps.total.saturating_sub(total);
         let mut data = Vec::new();
         entry
-            .take(MAX_CSV_BYTES + 1)
+            .take(caps.per_file.min(room).saturating_add(1))
             .read_to_end(&mut data)
             .map_err(|e| BillError::Zip(e.to_string()))?;
-        if data.len() as u64 > MAX_CSV_BYTES {
+        let len = data.len() as u64;
+        if len > caps.per_file {
             return Err(BillError::TooLarge);
+        }
+        total = total.saturating_add(len);
+        if total > caps.total {
+            return Err(BillError::TotalTooLarge);
         }
         out.push((name, data));
     }
@@ -489,4 +529,59 @@ fn read_rows<T>(
         out.push(build(&row)?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in files {
+            writer
+                .start_file(
+                    *name,
+                    zip::write::SimpleFileOptions::default()
+                        .compression_method(zip::CompressionMethod::Deflated),
+                )
+                .unwrap();
+            writer.write_all(data).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    const CAPS: ZipCaps = ZipCaps {
+        entries: 3,
+        per_file: 1000,
+        total: 1500,
+    };
+
+    #[test]
+    fn entries_files_and_total_are_capped() {
+        let ok = zip_of(&[("a.csv", vec![b'x'; 1000]), ("b.csv", vec![b'x'; 500])]);
+        assert_eq!(csv_files_capped(&ok, &CAPS).unwrap().len(), 2);
+        // Deflate shrinks these to a few bytes: the caps count inflated bytes.
+        let big_file = zip_of(&[("a.csv", vec![b'x'; 1001])]);
+        assert_eq!(
+            csv_files_capped(&big_file, &CAPS).unwrap_err(),
+            BillError::TooLarge
+        );
+        let big_total = zip_of(&[("a.csv", vec![b'x'; 1000]), ("b.csv", vec![b'x'; 501])]);
+        assert_eq!(
+            csv_files_capped(&big_total, &CAPS).unwrap_err(),
+            BillError::TotalTooLarge
+        );
+        let many = zip_of(&[
+            ("a.csv", vec![b'x'; 1]),
+            ("b.txt", vec![b'x'; 1]),
+            ("c.txt", vec![b'x'; 1]),
+            ("d.txt", vec![b'x'; 1]),
+        ]);
+        assert_eq!(
+            csv_files_capped(&many, &CAPS).unwrap_err(),
+            BillError::TooManyEntries(4)
+        );
+    }
 }

@@ -2,6 +2,11 @@
 //! the canonical string of every field but `sign` (the raw fields, so fields Huawei adds later
 //! still count) → typed notification. Then answer [`SUCCESS_REPLY`].
 //!
+//! A body larger than [`MAX_CALLBACK_BODY_BYTES`] is refused before anything else; a server
+//! should stop reading at that size too. A contract notification is only ever "signed" when its
+//! `changeMode` is absent or `USER_SIGN`: an unsign mode, or one this version does not know, is
+//! never taken for a signing.
+//!
 //! ```no_run
 //! # fn demo(body: &[u8], huawei_key: &paysign_crypto::PublicKey) {
 //! match paysign_pas::callback::parse_payment(body, huawei_key) {
@@ -11,15 +16,20 @@
 //! # }
 //! ```
 
-use paysign_crypto::{CryptoError, PrivateKey, PublicKey};
+use paysign_crypto::{CryptoError, PublicKey};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::infer;
+use crate::model::common::ChangeMode;
 use crate::model::notify::{
     ContractSignedNotification, Notification, NotificationKind, PaymentNotification,
-    RefundNotification, UnsignNotification,
+    RefundNotification, UnsignNotification, WithholdNotification,
 };
+
+/// Largest notification body accepted. Documented notifications are well under 4 KiB; the cap
+/// leaves room for promotion lists and fields Huawei may add, and bounds what an unauthenticated
+/// sender can make a server buffer and hash.
+pub const MAX_CALLBACK_BODY_BYTES: usize = 64 * 1024;
 
 /// The exact body Payment Kit needs back, as `application/json`, within 3 seconds; anything else
 /// counts as a failure and the notification is delivered again.
@@ -31,6 +41,8 @@ pub const REPLY_CONTENT_TYPE: &str = "application/json";
 /// Why a notification was refused. Answer anything but [`SUCCESS_REPLY`] and Payment Kit retries.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallbackError {
+    #[error("the notification body is larger than {MAX_CALLBACK_BODY_BYTES} bytes")]
+    TooLarge,
     #[error("the notification body is not UTF-8")]
     NotUtf8,
     #[error("the notification body is not a JSON object: {0}")]
@@ -51,14 +63,25 @@ pub enum CallbackError {
         expected: Option<NotificationKind>,
         reason: String,
     },
+    /// A contract notification whose `changeMode` does not belong to the kind asked for (an
+    /// unsign mode given to the signed parser, or the reverse), or that this version does not
+    /// know: never applied as either.
+    #[error("the contract notification's changeMode {change_mode:?} is not a {expected:?} mode")]
+    UnexpectedChangeMode {
+        expected: Option<NotificationKind>,
+        change_mode: String,
+    },
 }
 
-/// Verifies a notification body and returns it as text. Checks, in order: UTF-8, JSON object,
-/// `signType` (SM2 when present), the signature, then refuses `dataType=encrypt`.
+/// Verifies a notification body and returns it as text. Checks, in order: size, UTF-8, JSON
+/// object, `signType` (SM2 when present), the signature, then refuses `dataType=encrypt`.
 pub fn verify(
     raw: &[u8],
     huawei_key: &PublicKey,
 ) -> Result<(String, serde_json::Map<String, serde_json::Value>), CallbackError> {
+    if raw.len() > MAX_CALLBACK_BODY_BYTES {
+        return Err(CallbackError::TooLarge);
+    }
     let text = std::str::from_utf8(raw).map_err(|_| CallbackError::NotUtf8)?;
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(text).map_err(|e| CallbackError::NotJson(e.to_string()))?;
@@ -99,20 +122,61 @@ pub fn parse_payment(
     typed(raw, huawei_key, NotificationKind::Payment)
 }
 
-/// A contract-signed notification (direct or service provider).
+/// A withholding debit result (spec §4.13; direct or service provider). Same fields as a payment
+/// notification and no contractId: match it to the debit by `mercOrderNo`. Unlike a pay-and-sign
+/// payment, it may report `TRX_FAILED`.
+pub fn parse_withhold(
+    raw: &[u8],
+    huawei_key: &PublicKey,
+) -> Result<WithholdNotification, CallbackError> {
+    typed(raw, huawei_key, NotificationKind::Payment)
+}
+
+/// A contract-signed notification (direct or service provider). Refused with
+/// [`CallbackError::UnexpectedChangeMode`] unless `changeMode` is absent or `USER_SIGN`.
 pub fn parse_contract_signed(
     raw: &[u8],
     huawei_key: &PublicKey,
 ) -> Result<ContractSignedNotification, CallbackError> {
-    typed(raw, huawei_key, NotificationKind::ContractSigned)
+    let n: ContractSignedNotification = typed(raw, huawei_key, NotificationKind::ContractSigned)?;
+    check_change_mode(n.change_mode.as_ref(), NotificationKind::ContractSigned)?;
+    Ok(n)
 }
 
-/// An unsign notification.
+/// An unsign notification. Refused with [`CallbackError::UnexpectedChangeMode`] when `changeMode`
+/// is `USER_SIGN` or unknown (absent is accepted: the unsign page marks it optional).
 pub fn parse_unsign(
     raw: &[u8],
     huawei_key: &PublicKey,
 ) -> Result<UnsignNotification, CallbackError> {
-    typed(raw, huawei_key, NotificationKind::Unsign)
+    let n: UnsignNotification = typed(raw, huawei_key, NotificationKind::Unsign)?;
+    check_change_mode(n.change_mode.as_ref(), NotificationKind::Unsign)?;
+    Ok(n)
+}
+
+/// Which contract notification a `changeMode` belongs to: `None` for a mode this version does
+/// not know. An absent mode is a signing (the documented signed example carries none).
+fn change_mode_kind(mode: Option<&ChangeMode>) -> Option<NotificationKind> {
+    match mode {
+        None | Some(ChangeMode::UserSign) => Some(NotificationKind::ContractSigned),
+        Some(m) if m.is_unsign() => Some(NotificationKind::Unsign),
+        Some(_) => None,
+    }
+}
+
+fn check_change_mode(
+    mode: Option<&ChangeMode>,
+    expected: NotificationKind,
+) -> Result<(), CallbackError> {
+    // An absent mode is fine for an unsign notification too (optional there); only a mode that
+    // names the other kind, or no known kind, is refused.
+    if mode.is_none() || change_mode_kind(mode) == Some(expected) {
+        return Ok(());
+    }
+    Err(CallbackError::UnexpectedChangeMode {
+        expected: Some(expected),
+        change_mode: mode.map(|m| m.as_str().to_owned()).unwrap_or_default(),
+    })
 }
 
 /// A refund result notification.
@@ -123,18 +187,17 @@ pub fn parse_refund(
     typed(raw, huawei_key, NotificationKind::Refund)
 }
 
-/// Any notification, its kind told by its fields (for one URL that receives all four):
-/// `mercRefundNo` → refund; `orderStatus` → payment; `contractId` with an unsign `changeMode` →
-/// unsign; `contractId` otherwise → contract signed.
+/// Any notification, its kind told by its fields (for one URL that receives all of them):
+/// `mercRefundNo` → refund; `orderStatus` → payment (a withholding debit's result has the same
+/// shape: tell them apart by your own `mercOrderNo`); `contractId` with an unsign `changeMode` →
+/// unsign; `contractId` with `USER_SIGN` or no `changeMode` → contract signed; `contractId` with
+/// any other `changeMode` → [`CallbackError::UnexpectedChangeMode`].
 pub fn parse_notification(
     raw: &[u8],
     huawei_key: &PublicKey,
 ) -> Result<Notification, CallbackError> {
     let (text, map) = verify(raw, huawei_key)?;
-    let kind = kind_of(&map).ok_or_else(|| CallbackError::WrongShape {
-        expected: None,
-        reason: "none of mercRefundNo, orderStatus, contractId is present".to_owned(),
-    })?;
+    let kind = kind_of(&map)?;
     let shape = |e: serde_json::Error| CallbackError::WrongShape {
         expected: Some(kind),
         reason: e.to_string(),
@@ -155,38 +218,30 @@ pub fn parse_notification(
     })
 }
 
-fn kind_of(map: &serde_json::Map<String, serde_json::Value>) -> Option<NotificationKind> {
+fn kind_of(
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> Result<NotificationKind, CallbackError> {
     if map.contains_key("mercRefundNo") {
-        return Some(NotificationKind::Refund);
+        return Ok(NotificationKind::Refund);
     }
     if map.contains_key("orderStatus") {
-        return Some(NotificationKind::Payment);
+        return Ok(NotificationKind::Payment);
     }
     if map.contains_key("contractId") {
-        let unsign = matches!(
-            map.get("changeMode").and_then(|v| v.as_str()),
-            Some("USER_UNSIGN" | "MERC_API_UNSIGN" | "PLATFORM_UNSIGN")
-        );
-        return Some(if unsign {
-            NotificationKind::Unsign
-        } else {
-            NotificationKind::ContractSigned
+        let mode = match map.get("changeMode") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(ChangeMode::parse(s)),
+            Some(other) => Some(ChangeMode::Other(other.to_string())),
+        };
+        return change_mode_kind(mode.as_ref()).ok_or_else(|| {
+            CallbackError::UnexpectedChangeMode {
+                expected: None,
+                change_mode: mode.map(|m| m.as_str().to_owned()).unwrap_or_default(),
+            }
         });
     }
-    None
-}
-
-/// Serializes a notification (or any answer) and signs it with Huawei's — or the sandbox's — SM2
-/// key: what Payment Kit sends. Any `sign` already set is replaced.
-pub fn sign_message<T: Serialize>(message: &T, key: &PrivateKey) -> Result<String, CryptoError> {
-    let mut value = serde_json::to_value(message).map_err(|e| {
-        CryptoError::Canonical(paysign_crypto::CanonicalError::InvalidJson(e.to_string()))
-    })?;
-    if let Some(map) = value.as_object_mut() {
-        map.remove("sign");
-    }
-    let text = serde_json::to_string(&value).map_err(|e| {
-        CryptoError::Canonical(paysign_crypto::CanonicalError::InvalidJson(e.to_string()))
-    })?;
-    paysign_crypto::sign_body(&text, key)
+    Err(CallbackError::WrongShape {
+        expected: None,
+        reason: "none of mercRefundNo, orderStatus, contractId is present".to_owned(),
+    })
 }

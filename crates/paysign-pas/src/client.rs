@@ -1,7 +1,15 @@
 //! The async Payment Kit client: signs every request with PayMercAuth, sends it over reqwest with
-//! rustls, retries a bounded number of times on transport errors and `CALL_FREQUENCY_LIMITED`
-//! only (a fresh traceId each time: a reused one is `INVALID_DUPLICATE_REQUEST`), and verifies
-//! every answer's signature with Huawei's public key (on by default).
+//! rustls, retries a bounded number of times (a fresh traceId each time: a reused one is
+//! `INVALID_DUPLICATE_REQUEST`), and verifies every answer's signature with Huawei's public key
+//! (on by default). Answers larger than [`MAX_RESPONSE_BYTES`] are refused.
+//!
+//! Retries depend on what the call does:
+//! - reads (queries, bill info, GET): any transport error and `CALL_FREQUENCY_LIMITED`;
+//! - writes (pre-order, refund, unsign, withholding debit, any POST): only when the request surely
+//!   did not reach Payment Kit — a connect error, or `CALL_FREQUENCY_LIMITED`. A write whose
+//!   request was sent but whose answer is missing (timeout, reset, HTTP error without an answer,
+//!   malformed or untrusted answer), or whose retry is answered "already processed"
+//!   ([`crate::codes::SubCode::is_duplicate`]), ends in [`PasError::OutcomeUnknown`].
 //!
 //! One client speaks for one merchant identity and model: a direct merchant (callerId = mercNo)
 //! or a service provider (callerId = spMercNo).
@@ -19,14 +27,19 @@ use crate::error::PasError;
 use crate::limits;
 use crate::model::common::BillDownloadParam;
 use crate::model::{
-    BillDownloadInfoResponse, PartnerPrepayRequest, PartnerUnsignRequest, PrepayRequest,
-    PrepayResponse, QueryContractResponse, QueryOrderResponse, QueryRefundResponse, RefundRequest,
-    RefundResponse, UnsignRequest, UnsignResponse,
+    BillDownloadInfoResponse, PartnerPrepayRequest, PartnerUnsignRequest, PartnerWithholdRequest,
+    PrepayRequest, PrepayResponse, QueryContractResponse, QueryOrderResponse, QueryRefundResponse,
+    RefundRequest, RefundResponse, UnsignRequest, UnsignResponse, WithholdRequest,
+    WithholdResponse,
 };
 use crate::response;
 
 /// Largest bill zip the client downloads.
 pub const MAX_BILL_ZIP_BYTES: usize = 256 * 1024 * 1024;
+
+/// Largest API answer the client reads. Documented answers are a few KiB; the cap bounds what a
+/// broken or hostile peer can make the client buffer before the signature check.
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// How the client connects and what it checks.
 #[derive(Debug, Clone)]
@@ -46,7 +59,8 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Whole-request timeout of a bill download, per attempt (default 120 s: bills can be large).
     pub download_timeout: Duration,
-    /// Extra attempts after a transport error or a frequency limit (default 2).
+    /// Extra attempts after a transport error or a frequency limit (default 2); writes only after
+    /// connect errors and frequency limits (see the module documentation).
     pub max_retries: u32,
     /// Wait before the first retry; doubled each time (default 200 ms).
     pub retry_backoff: Duration,
@@ -183,6 +197,26 @@ impl PasClient {
         self.get(&path).await
     }
 
+    /// Direct merchant withholding debit (免密代扣, spec §4.13). Success means **accepted**: the
+    /// result arrives by notification ([`crate::callback::parse_withhold`]) or by
+    /// [`PasClient::query_order`] with the same mercOrderNo. Retry an unknown outcome only with
+    /// the same mercOrderNo.
+    pub async fn withhold(&self, request: &WithholdRequest) -> Result<WithholdResponse, PasError> {
+        self.require(MerchantModel::Direct, "withhold")?;
+        request.validate()?;
+        self.post(endpoints::DIRECT_WITHHOLD, request).await
+    }
+
+    /// Service-provider withholding debit; see [`PasClient::withhold`].
+    pub async fn partner_withhold(
+        &self,
+        request: &PartnerWithholdRequest,
+    ) -> Result<WithholdResponse, PasError> {
+        self.require(MerchantModel::ServiceProvider, "partner_withhold")?;
+        request.validate()?;
+        self.post(endpoints::SP_WITHHOLD, request).await
+    }
+
     /// Direct merchant unsign.
     pub async fn unsign(&self, request: &UnsignRequest) -> Result<UnsignResponse, PasError> {
         self.require(MerchantModel::Direct, "unsign")?;
@@ -240,9 +274,15 @@ impl PasClient {
                 if !(200..300).contains(&status) {
                     return Err(PasError::Bill(BillError::DownloadStatus(status)));
                 }
+                if response
+                    .content_length()
+                    .is_some_and(|n| n > MAX_BILL_ZIP_BYTES as u64)
+                {
+                    return Err(PasError::Bill(BillError::TooLarge));
+                }
                 let mut data = Vec::new();
                 while let Some(chunk) = response.chunk().await.map_err(transport)? {
-                    if data.len() + chunk.len() > MAX_BILL_ZIP_BYTES {
+                    if data.len().saturating_add(chunk.len()) > MAX_BILL_ZIP_BYTES {
                         return Err(PasError::Bill(BillError::TooLarge));
                     }
                     data.extend_from_slice(&chunk);
@@ -345,8 +385,8 @@ impl PasClient {
             .await
     }
 
-    /// Signs, sends, retries (transport errors and frequency limits only, fresh traceId each
-    /// time), verifies and parses.
+    /// Signs, sends, retries (see the module documentation; fresh traceId each time), verifies
+    /// and parses. Every POST is a write.
     async fn execute<T: DeserializeOwned>(
         &self,
         method: HttpMethod,
@@ -354,9 +394,13 @@ impl PasClient {
         body: String,
     ) -> Result<T, PasError> {
         let url = format!("{}{}", self.base_url, path_and_query);
+        let write = method == HttpMethod::Post;
         let mut attempt = 0u32;
         loop {
-            let result = self.attempt::<T>(method, path_and_query, &url, &body).await;
+            let mut result = self.attempt::<T>(method, path_and_query, &url, &body).await;
+            if write {
+                result = result.map_err(|e| write_outcome(e, attempt > 0));
+            }
             match result {
                 Err(e) if attempt < self.config.max_retries && retried(&e) => {
                     attempt += 1;
@@ -395,7 +439,7 @@ impl PasClient {
             .await
             .map_err(transport)?;
         let status = response.status().as_u16();
-        let text = response.text().await.map_err(transport)?;
+        let text = read_capped(response, MAX_RESPONSE_BYTES).await?;
         let key = if self.config.verify_responses {
             self.config.huawei_public_key.as_ref()
         } else {
@@ -412,6 +456,8 @@ impl PasClient {
     }
 }
 
+/// Whether an attempt's error is retried. A write's errors arrive here through
+/// [`write_outcome`], so its only transport errors left are connect errors.
 fn retried(error: &PasError) -> bool {
     match error {
         PasError::Transport { .. } => true,
@@ -420,8 +466,53 @@ fn retried(error: &PasError) -> bool {
     }
 }
 
+/// What a write's failed attempt means: anything that may have been processed becomes
+/// [`PasError::OutcomeUnknown`]; so does an "already processed" answer to a retry.
+fn write_outcome(error: PasError, is_retry: bool) -> PasError {
+    let unknown = match &error {
+        PasError::Transport { connect, .. } => !connect,
+        PasError::HttpStatus { .. }
+        | PasError::InvalidResponse(_)
+        | PasError::ResponseSignature(_) => true,
+        PasError::Api(api) => is_retry && api.sub_code.as_ref().is_some_and(|s| s.is_duplicate()),
+        _ => false,
+    };
+    if unknown {
+        PasError::OutcomeUnknown {
+            cause: Box::new(error),
+        }
+    } else {
+        error
+    }
+}
+
+/// The answer's body as text, refused past `cap` bytes (read in chunks, so a large answer is
+/// never buffered whole).
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<String, PasError> {
+    if response
+        .content_length()
+        .is_some_and(|n| n > u64::try_from(cap).unwrap_or(u64::MAX))
+    {
+        return Err(too_large(cap));
+    }
+    let mut data = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if data.len().saturating_add(chunk.len()) > cap {
+            return Err(too_large(cap));
+        }
+        data.extend_from_slice(&chunk);
+    }
+    String::from_utf8(data)
+        .map_err(|_| PasError::InvalidResponse("the answer is not UTF-8".to_owned()))
+}
+
+fn too_large(cap: usize) -> PasError {
+    PasError::InvalidResponse(format!("the answer is larger than {cap} bytes"))
+}
+
 fn transport(e: reqwest::Error) -> PasError {
     let timeout = e.is_timeout();
+    let connect = e.is_connect();
     // Without the URL: it can carry order numbers, and the caller knows what it called.
     let e = e.without_url();
     let mut message = e.to_string();
@@ -431,7 +522,11 @@ fn transport(e: reqwest::Error) -> PasError {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    PasError::Transport { message, timeout }
+    PasError::Transport {
+        message,
+        timeout,
+        connect,
+    }
 }
 
 fn now_ms() -> i64 {
@@ -463,7 +558,7 @@ fn check_download_url(download_url: &str) -> Result<reqwest::Url, PasError> {
 fn check_scheme(url: &reqwest::Url) -> Result<(), String> {
     match url.scheme() {
         "https" => Ok(()),
-        "http" if limits::is_loopback_http(url.as_str()) => Ok(()),
+        "http" if limits::is_loopback(url) => Ok(()),
         other => Err(format!(
             "scheme {other:?} refused: https, or http to 127.0.0.1/localhost only"
         )),

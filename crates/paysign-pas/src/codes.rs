@@ -63,6 +63,9 @@ string_enum! {
         PayOrderNotExist = "PAY_ORDER_NOT_EXIST",
         MercOrderNotExist = "MERC_ORDER_NOT_EXIST",
         InvalidMercNo = "INVALID_MERCNO",
+        /// Spelled so by the withholding API.
+        InvalidMercNoWithhold = "INVALID_MERC_NO",
+        MercNotSupportAllocation = "MERC_NOT_SUPPORT_ALLOCATION",
         RejectedByRiskControl = "REJECTED_BY_RISK_CONTROL",
         NoMatchMatchingProduct = "NO_MATCH_MATCHING_PRODUCT",
         CheckOrderStatus = "CHECK_ORDER_STATUS",
@@ -153,6 +156,19 @@ impl SubCode {
         }
     }
 
+    /// True for answers that can mean "this request, or one with the same order number, was
+    /// already processed". Seen on a write's retry, they make its outcome unknown.
+    pub fn is_duplicate(&self) -> bool {
+        use SubCode::*;
+        matches!(
+            self,
+            CheckOrderStatus
+                | CheckTransactionOrderStatus
+                | OrderConcurrentError
+                | InvalidDuplicateRequest
+        )
+    }
+
     /// What the merchant should do, in one sentence.
     pub fn action(&self) -> &'static str {
         use SubCode::*;
@@ -179,7 +195,7 @@ impl SubCode {
             CallFrequencyLimited => "Too many calls: back off and retry with a fresh traceId.",
             UnknowError | UnknownError => "Payment Kit is temporarily unavailable: retry later; for writes, query first.",
             PayOrderNotExist | MercOrderNotExist => "No such order: check the order number (and the merchant model used to create it).",
-            InvalidMercNo => "The merchant number is wrong or not bound to this app: check mercNo / spMercNo / subMercNo.",
+            InvalidMercNo | InvalidMercNoWithhold => "The merchant number is wrong or not bound to this app: check mercNo / spMercNo / subMercNo.",
             RejectedByRiskControl => "Rejected by risk control: do not retry this order; tell the user to use another way.",
             NoMatchMatchingProduct => "The product (pay-and-sign) is not enabled for this merchant: apply for it on the merchant platform.",
             CheckOrderStatus => "The order is in a state that forbids this (often a re-submitted mercOrderNo): query the order.",
@@ -194,6 +210,7 @@ impl SubCode {
             BillSwitchNotTurnOn => "Turn on the bill download switch on the merchant platform (function settings).",
             InvalidSubMercNo => "subMercNo is not a sub-merchant of this service provider: check the sub-merchant number.",
             OrderConcurrentError => "Another refund of this order is in progress: wait at least one minute, then retry.",
+            MercNotSupportAllocation => "Delayed allocation is not enabled for this merchant: send NO_ALLOCATION.",
             NotSupportedOperation | OrderNotSupport | InvalidPaymentType => "The operation is not supported for this order or merchant.",
             RestrictedUserAccount | RestrictedUserTransaction => "The user's account is restricted: the user must contact Huawei Pay.",
             RestrictedMerchantTransaction | RestrictedTransaction => "The merchant's transactions are restricted: contact Huawei Pay support.",

@@ -45,6 +45,8 @@ pub const DIRECT_QUERY_CONTRACT_PREFIX: &str = "/api/v2/contract/sign/merc-contr
 pub const DIRECT_QUERY_CONTRACT_ROUTE: &str =
     "/api/v2/contract/sign/merc-contracts/{mercContractCode}";
 pub const DIRECT_UNSIGN: &str = "/api/v2/contract/unsign";
+/// Withholding debit (免密代扣, spec §4.13).
+pub const DIRECT_WITHHOLD: &str = "/api/v1/aggr/transactions/withhold";
 pub const DIRECT_TRADE_BILL: &str = "/api/v1/bill/trade-bill/downloadInfo";
 pub const DIRECT_SETTLE_BILL: &str = "/api/v1/bill/settle-bill/downloadInfo";
 
@@ -67,6 +69,8 @@ pub const SP_QUERY_CONTRACT_PREFIX: &str = "/api/v1/partner/contract/sign/merc-c
 pub const SP_QUERY_CONTRACT_ROUTE: &str =
     "/api/v1/partner/contract/sign/merc-contracts/{mercContractCode}";
 pub const SP_UNSIGN: &str = "/api/v1/partner/contract/unsign";
+/// Withholding debit (免密代扣, spec §4.13).
+pub const SP_WITHHOLD: &str = "/api/v1/partner/aggr/transactions/withhold";
 /// Seen on the SP trade-bill page; takes `billDate` and an optional `subMercNo`.
 pub const SP_TRADE_BILL: &str = "/api/v1/partner/bill/trade-bill/downloadInfo";
 /// `[INFER]` the SP settle-bill page was not read; assumed to mirror the SP trade bill.
@@ -98,7 +102,15 @@ pub fn unsign(model: MerchantModel) -> &'static str {
     }
 }
 
-/// `GET` path of query order, with the order number checked (see [`path_segment`]).
+/// The withholding debit path.
+pub fn withhold(model: MerchantModel) -> &'static str {
+    match model {
+        MerchantModel::Direct => DIRECT_WITHHOLD,
+        MerchantModel::ServiceProvider => SP_WITHHOLD,
+    }
+}
+
+/// `GET` path of query order (pay-and-sign payments and withholding debits alike), with the order number checked (see [`path_segment`]).
 pub fn query_order(model: MerchantModel, merc_order_no: &str) -> Result<String, FieldError> {
     let prefix = match model {
         MerchantModel::Direct => DIRECT_QUERY_ORDER_PREFIX,

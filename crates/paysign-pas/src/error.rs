@@ -88,10 +88,24 @@ pub enum PasError {
     /// Signing failed locally (bad key); nothing was sent.
     #[error("signing: {0}")]
     Signing(String),
-    /// The request did not complete (connect, TLS, timeout, reset). If it was a write, Payment
-    /// Kit may or may not have processed it: query before acting.
-    #[error("transport{}: {message}", if *.timeout { " timeout" } else { "" })]
-    Transport { message: String, timeout: bool },
+    /// The request did not complete (connect, TLS, timeout, reset). `connect` is true when no
+    /// connection was made, so nothing reached Payment Kit. A write never ends in this variant
+    /// unless `connect` is true: otherwise it is [`PasError::OutcomeUnknown`].
+    #[error("transport{}: {message}", if *.timeout { " timeout" } else if *.connect { " (connect)" } else { "" })]
+    Transport {
+        message: String,
+        timeout: bool,
+        connect: bool,
+    },
+    /// A write (pre-order, refund, unsign, withholding debit) may or may not have been processed:
+    /// the request was sent but its answer was lost, late, unreadable or untrusted, or a retry was
+    /// answered "already processed". Do not send a different request for the same purpose:
+    /// query the order / refund / contract (or retry with the same merchant number) first.
+    #[error("the outcome of the write is unknown ({cause}); query before acting")]
+    OutcomeUnknown {
+        #[source]
+        cause: Box<PasError>,
+    },
     /// A non-JSON answer with an HTTP error status.
     #[error("HTTP {status} without a Payment Kit answer")]
     HttpStatus { status: u16 },
@@ -115,19 +129,22 @@ impl PasError {
     /// and frequency limits up to its bound).
     pub fn retryable(&self) -> bool {
         match self {
-            PasError::Transport { .. } => true,
+            PasError::Transport { .. } | PasError::OutcomeUnknown { .. } => true,
             PasError::Api(api) => api.retry() != Retry::No,
             PasError::HttpStatus { status } => *status >= 500,
             _ => false,
         }
     }
 
-    /// True when money may have moved although the call failed (a write whose answer was lost).
+    /// True when money may have moved although the call failed: every
+    /// [`PasError::OutcomeUnknown`], and (for a read, where it does not matter) a transport error
+    /// after connecting or an HTTP error without a Payment Kit answer.
     pub fn outcome_unknown(&self) -> bool {
-        matches!(
-            self,
-            PasError::Transport { .. } | PasError::HttpStatus { .. }
-        )
+        match self {
+            PasError::OutcomeUnknown { .. } | PasError::HttpStatus { .. } => true,
+            PasError::Transport { connect, .. } => !connect,
+            _ => false,
+        }
     }
 
     /// What the merchant should do.
@@ -137,6 +154,9 @@ impl PasError {
             PasError::Config(_) => "Fix the client configuration (base URL, keys, timeouts).",
             PasError::Signing(_) => "Check the merchant private key (format and algorithm).",
             PasError::Transport { .. } => "Retry later; for a write, query its state first.",
+            PasError::OutcomeUnknown { .. } => {
+                "Query the order / refund / contract before acting; retry only with the same merchant number."
+            }
             PasError::HttpStatus { .. } => {
                 "Payment Kit or a proxy failed: retry later; for a write, query first."
             }
@@ -153,7 +173,9 @@ impl PasError {
         }
     }
 
-    /// The API error, if Payment Kit answered with one.
+    /// The API error, if Payment Kit answered with one. `None` for [`PasError::OutcomeUnknown`]
+    /// even when its cause is an answer: an "already processed" answer to a retry is not a
+    /// failure of the write to act on.
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             PasError::Api(api) => Some(api),

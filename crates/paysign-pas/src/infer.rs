@@ -30,6 +30,12 @@
 //! 11. **GET queries carry only the documented parameters** (path values, `billDate`,
 //!     `subMercNo`). The `?mercNo=…&sdkVersion=1.0.0` in the docs' GET signing example is taken
 //!     to be pay-java's own addition; the query APIs' pages list no such parameter.
+//! 12. **SP withholding `appId`** is optional (the page lists `appId` as required next to the SP
+//!     fields `spMercNo`/`subMercNo` and optional `spAppId`/`subAppId`; an SP may have no app).
+//!     The SP debit is queried like an SP payment order.
+//! 13. **Which answers mean "maybe done already"** on a write's retry (reported as outcome
+//!     unknown, never as a plain failure): `CHECK_ORDER_STATUS`, `CHECK_TRANSACTION_ORDER_STATUS`,
+//!     `ORDER_CONCURRENT_ERROR` and `INVALID_DUPLICATE_REQUEST` ([`crate::codes::SubCode::is_duplicate`]).
 
 /// The PayMercAuth field left out of headerSign's input.
 pub const HEADER_SIGN_FIELD: &str = "headerSign";

@@ -10,13 +10,18 @@
 //! | [`codes`] | `resultCode` / `subCode` enums: every code of spec §4.10, retry and what to do |
 //! | [`error`] | [`PasError`], the one error type of the client; [`ApiError`]; [`FieldError`] |
 //! | [`limits`] | documented field lengths and amount rules (shared by client and sandbox) |
-//! | [`auth`] | PayMercAuth: build (client), parse + verify (server) with typed `MISSING_*`/`INVALID_*` errors |
+//! | [`auth`] | PayMercAuth for the client's requests |
 //! | [`orderstr`] | the signed orderStr for the app (direct and SP, sandbox flag) |
-//! | [`callback`] | notifications: verify raw body → typed; the exact success reply; signing for simulators |
-//! | [`response`] | verifying and signing synchronous answers |
+//! | [`callback`] | notifications: verify raw body (size-capped) → typed; the exact success reply |
+//! | [`response`] | verifying synchronous answers |
 //! | [`bill`] | bill zip → CSV → typed rows, yuan → fen exactly |
 //! | [`client`] | [`PasClient`]: async reqwest/rustls client with timeouts, bounded retries, verification |
 //! | [`infer`] | every protocol choice the docs leave open, one note each |
+//! | `simulator` | feature `simulator`: Payment Kit's side (verify PayMercAuth, sign answers and notifications) |
+//!
+//! A merchant server uses everything but `simulator`; a Payment Kit simulator (paysign-sandbox)
+//! turns the feature on. Withholding debits (免密代扣) are [`PasClient::withhold`] /
+//! [`PasClient::partner_withhold`], [`callback::parse_withhold`] and [`PasClient::query_order`].
 //!
 //! Crypto (canonical string, SM2, RSA-PSS, keys) comes from `paysign_crypto`.
 
@@ -32,6 +37,8 @@ pub mod limits;
 pub mod model;
 pub mod orderstr;
 pub mod response;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 mod strenum;
 
 pub use auth::{HttpMethod, MerchantSigner, PayMercAuth};

@@ -10,6 +10,10 @@ pub const CALLBACK_URL: usize = 512;
 pub const PAYLOAD: usize = 255;
 pub const MERC_CONTRACT_CODE: usize = 64;
 pub const MERC_REFUND_ORDER_NO: usize = 64;
+/// `contractId` of a withholding debit (spec §4.13).
+pub const CONTRACT_ID: usize = 64;
+/// `appId` / `spAppId` / `subAppId` (undocumented; generous).
+pub const APP_ID: usize = 64;
 pub const REASON: usize = 256;
 pub const CURRENCY: usize = 3;
 pub const GOODS_NAME: usize = 128;
@@ -49,25 +53,41 @@ fn at_most(field: &'static str, value: &str, max: usize) -> Result<(), FieldErro
     Ok(())
 }
 
-/// A callback URL: required, at most 512 characters, `https://` — or `http://` to a loopback
-/// host, which only a local sandbox can call (Payment Kit itself refuses non-public URLs).
+/// A callback URL: required, at most 512 characters, an absolute `https://` URL with a host and
+/// no credentials — or `http://` to a loopback host, which only a local sandbox can call (Payment
+/// Kit itself refuses non-public URLs).
 pub fn callback_url(field: &'static str, value: &str) -> Result<(), FieldError> {
     required(field, value, CALLBACK_URL)?;
-    if value.starts_with("https://") || is_loopback_http(value) {
-        return Ok(());
+    let url =
+        url::Url::parse(value).map_err(|e| FieldError::new(field, format!("not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(FieldError::new(field, "must not carry credentials"));
     }
-    Err(FieldError::new(field, "must be an https:// URL"))
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        _ => Err(FieldError::new(
+            field,
+            "must be an https:// URL (or http:// to a loopback host)",
+        )),
+    }
 }
 
-/// `http://127.0.0.1…`, `http://localhost…` or `http://[::1]…`.
+/// True for an `http://` URL whose host, as a URL parser reads it, is loopback: `localhost`,
+/// `127.0.0.0/8` or `[::1]`. `http://localhost:1@evil.example/` names the host `evil.example`,
+/// so it is not loopback.
 pub fn is_loopback_http(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
-    };
-    ["127.0.0.1", "localhost", "[::1]"].iter().any(|host| {
-        rest.strip_prefix(host)
-            .is_some_and(|after| after.is_empty() || after.starts_with([':', '/']))
-    })
+    url::Url::parse(url).is_ok_and(|u| u.scheme() == "http" && is_loopback(&u))
+}
+
+/// True when a parsed URL's host is loopback (any scheme).
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// An amount in fen: strictly positive.
@@ -89,18 +109,50 @@ mod tests {
             "http://127.0.0.1:8080/cb",
             "http://localhost/cb",
             "http://[::1]:9/x",
+            "http://LOCALHOST:8080/x",
+            // The URL standard reads these as 127.0.0.1 too.
+            "http://2130706433/",
+            "http://127.1/",
         ] {
             assert!(is_loopback_http(ok), "{ok}");
         }
         for bad in [
             "http://127.0.0.1.evil.example/cb",
             "http://localhost@evil.example/",
+            "http://localhost:1@evil.example/",
+            "http://127.0.0.1:80@evil.example/cb",
+            "http://[::1]@evil.example/",
+            "http://evil.example/#@127.0.0.1",
+            "http://evil.example\\@127.0.0.1/",
+            "http://0x7f000001.evil.example/",
+            "http://127.0.0.1%2eevil.example/",
+            "http://",
             "http://localhost.evil.example",
             "http://10.0.0.1/cb",
             "https://127.0.0.1/cb",
             "ftp://127.0.0.1",
         ] {
             assert!(!is_loopback_http(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn callback_urls_are_parsed_not_prefix_matched() {
+        for ok in [
+            "https://merchant.example/cb",
+            "https://merchant.example:8443/paysign/callbacks/payment?x=1",
+            "http://127.0.0.1:9000/cb",
+        ] {
+            assert!(callback_url("callbackUrl", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "https://",
+            "https://user:pw@merchant.example/cb",
+            "http://localhost:1@evil.example/",
+            "http://merchant.example/cb",
+            "merchant.example/cb",
+        ] {
+            assert!(callback_url("callbackUrl", bad).is_err(), "{bad}");
         }
     }
 

@@ -1,7 +1,7 @@
-//! Synchronous answers: checking one from Payment Kit (client side) and producing one (sandbox).
+//! Synchronous answers from Payment Kit: envelope and signature checks (signing one is the
+//! simulator's side, `crate::simulator`).
 
-use paysign_crypto::{CryptoError, PrivateKey, PublicKey};
-use serde::Serialize;
+use paysign_crypto::{CryptoError, PublicKey};
 
 use crate::codes::{ResultCode, SubCode};
 use crate::error::{ApiError, PasError};
@@ -71,9 +71,4 @@ pub fn check(
         }));
     }
     Ok(envelope)
-}
-
-/// Serializes an answer and signs it (what Payment Kit — or the sandbox — sends back).
-pub fn sign_response<T: Serialize>(response: &T, key: &PrivateKey) -> Result<String, CryptoError> {
-    crate::callback::sign_message(response, key)
 }

@@ -10,10 +10,11 @@
 mod support;
 
 use paysign_crypto::PrivateKey;
-use paysign_pas::auth::{
-    check_time, parse_pay_merc_auth, verify_pay_merc_auth, AuthError, HttpMethod,
-};
+use paysign_pas::auth::HttpMethod;
 use paysign_pas::infer::AUTH_TIME_WINDOW_MS;
+use paysign_pas::simulator::auth::{
+    check_time, parse_pay_merc_auth, verify_pay_merc_auth, AuthError,
+};
 use paysign_pas::{MerchantSigner, ResultCode, SubCode};
 use serde_json::{json, Value};
 use support::*;

@@ -256,9 +256,155 @@ fn sign_message_makes_what_parse_accepts() {
     let huawei = sm2_key();
     let public = huawei.public_key();
     let n = callback::parse_payment(&sign(PAY_SP, &huawei), &public).unwrap();
-    let resent = callback::sign_message(&n, &huawei).unwrap();
+    let resent = paysign_pas::simulator::sign_message(&n, &huawei).unwrap();
     let mut back = callback::parse_payment(resent.as_bytes(), &public).unwrap();
     assert_ne!(back.header.sign, n.header.sign, "signed afresh");
     back.header.sign.clone_from(&n.header.sign);
     assert_eq!(back, n);
+}
+
+/// Replaces (or with `None` removes) `changeMode` in a notification body.
+fn with_change_mode(body: &str, mode: Option<&str>) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(body).unwrap();
+    match mode {
+        Some(m) => v["changeMode"] = serde_json::json!(m),
+        None => {
+            v.as_object_mut().unwrap().remove("changeMode");
+        }
+    }
+    v.to_string()
+}
+
+#[test]
+fn an_unsign_or_unknown_change_mode_is_never_a_signing() {
+    let huawei = sm2_key();
+    let public = huawei.public_key();
+    for base in [SIGN_DIRECT, SIGN_SP] {
+        // USER_SIGN and no changeMode (the documented example has none) are signings.
+        for mode in [Some("USER_SIGN"), None] {
+            let body = sign(&with_change_mode(base, mode), &huawei);
+            assert!(
+                callback::parse_contract_signed(&body, &public).is_ok(),
+                "{mode:?}"
+            );
+            assert_eq!(
+                callback::parse_notification(&body, &public).unwrap().kind(),
+                NotificationKind::ContractSigned
+            );
+        }
+        for mode in ["USER_UNSIGN", "MERC_API_UNSIGN", "PLATFORM_UNSIGN"] {
+            let body = sign(&with_change_mode(base, Some(mode)), &huawei);
+            assert_eq!(
+                callback::parse_contract_signed(&body, &public).unwrap_err(),
+                CallbackError::UnexpectedChangeMode {
+                    expected: Some(NotificationKind::ContractSigned),
+                    change_mode: mode.to_owned()
+                }
+            );
+            assert_eq!(
+                callback::parse_notification(&body, &public).unwrap().kind(),
+                NotificationKind::Unsign,
+                "{mode}"
+            );
+        }
+        for mode in ["USER_SIGN_V2", "user_sign", ""] {
+            let body = sign(&with_change_mode(base, Some(mode)), &huawei);
+            assert!(
+                matches!(
+                    callback::parse_contract_signed(&body, &public),
+                    Err(CallbackError::UnexpectedChangeMode { .. })
+                ),
+                "{mode:?}"
+            );
+            assert!(
+                matches!(
+                    callback::parse_notification(&body, &public),
+                    Err(CallbackError::UnexpectedChangeMode { expected: None, .. })
+                ),
+                "{mode:?}"
+            );
+            assert!(callback::parse_unsign(&body, &public).is_err(), "{mode:?}");
+        }
+    }
+}
+
+#[test]
+fn a_signing_mode_is_never_an_unsign() {
+    let huawei = sm2_key();
+    let public = huawei.public_key();
+    for base in [UNSIGN_DIRECT, UNSIGN_SP] {
+        let body = sign(&with_change_mode(base, Some("USER_SIGN")), &huawei);
+        assert_eq!(
+            callback::parse_unsign(&body, &public).unwrap_err(),
+            CallbackError::UnexpectedChangeMode {
+                expected: Some(NotificationKind::Unsign),
+                change_mode: "USER_SIGN".to_owned()
+            }
+        );
+    }
+}
+
+#[test]
+fn oversized_notifications_are_refused_before_verification() {
+    let huawei = sm2_key();
+    let public = huawei.public_key();
+    let mut v: serde_json::Value = serde_json::from_str(PAY_DIRECT).unwrap();
+    // Validly signed by Huawei's key, but past the cap: refused all the same.
+    v["payload"] = serde_json::json!("x".repeat(callback::MAX_CALLBACK_BODY_BYTES));
+    let body = sign(&v.to_string(), &huawei);
+    assert!(body.len() > callback::MAX_CALLBACK_BODY_BYTES);
+    assert_eq!(
+        callback::parse_payment(&body, &public).unwrap_err(),
+        CallbackError::TooLarge
+    );
+    assert_eq!(
+        callback::parse_notification(&body, &public).unwrap_err(),
+        CallbackError::TooLarge
+    );
+    // Just under the cap is read.
+    let small = PAY_DIRECT.len() + 200;
+    v["payload"] = serde_json::json!("x".repeat(callback::MAX_CALLBACK_BODY_BYTES - small));
+    let body = sign(&v.to_string(), &huawei);
+    assert!(
+        body.len() <= callback::MAX_CALLBACK_BODY_BYTES,
+        "{}",
+        body.len()
+    );
+    assert!(callback::parse_payment(&body, &public).is_ok());
+}
+
+// A withholding debit's result (spec §4.13): a payment's fields, no contractId, may fail.
+const WITHHOLD_DIRECT: &str = r#"{"callbackId":"124070308575300049145189009","callbackTime":"2023-11-01 10:00:00","dataType":"plain","signType":"SM2","mercNo":"101321200001","appId":"5765880207853001","sysTransOrderNo":"12407030857530004914518009","mercOrderNo":"debit-2023-11","orderStatus":"TRX_FAILED","currency":"CNY","totalAmount":1500,"payerAmount":0,"promotionAmount":0}"#;
+const WITHHOLD_SP: &str = r#"{"callbackId":"124070308575300049145189010","callbackTime":"2023-11-01 10:00:00","dataType":"plain","signType":"SM2","spMercNo":"102000000001","subMercNo":"103000000001","spAppId":"5765880207853002","sysTransOrderNo":"12407030857530004914518010","mercOrderNo":"sp-debit-1","orderStatus":"TRX_SUCCESS","currency":"CNY","totalAmount":1500,"payerAmount":1500,"promotionAmount":0,"finishTime":"2023-11-01T10:00:00.000+0800","paymentTools":"ACCT","payload":"month 11"}"#;
+
+#[test]
+fn withholding_results_direct_and_sp() {
+    let huawei = sm2_key();
+    let public = huawei.public_key();
+    let n = callback::parse_withhold(&sign(WITHHOLD_DIRECT, &huawei), &public).unwrap();
+    assert_eq!(n.merc_order_no, "debit-2023-11");
+    assert_eq!(n.order_status, OrderStatus::Failed);
+    assert_eq!((n.total_amount, n.payer_amount), (1500, Some(0)));
+    assert_eq!(n.merc_no.as_deref(), Some("101321200001"));
+    let n = callback::parse_withhold(&sign(WITHHOLD_SP, &huawei), &public).unwrap();
+    assert_eq!(n.order_status, OrderStatus::Success);
+    assert_eq!(n.sub_merc_no.as_deref(), Some("103000000001"));
+    assert_eq!(n.payment_tools, Some(PaymentTool::Account));
+    assert_eq!(n.payload.as_deref(), Some("month 11"));
+    // One URL for payments and debits: the kind is "payment"; the merchant's own mercOrderNo
+    // says which.
+    assert_eq!(
+        callback::parse_notification(&sign(WITHHOLD_SP, &huawei), &public)
+            .unwrap()
+            .kind(),
+        NotificationKind::Payment
+    );
+    // Tampered amount: refused.
+    let forged = String::from_utf8(sign(WITHHOLD_DIRECT, &huawei))
+        .unwrap()
+        .replace("\"totalAmount\":1500", "\"totalAmount\":1");
+    assert_eq!(
+        callback::parse_withhold(forged.as_bytes(), &public).unwrap_err(),
+        CallbackError::BadSignature
+    );
 }

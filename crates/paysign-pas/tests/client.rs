@@ -16,8 +16,8 @@ use paysign_pas::bill::BillTradeStatus;
 use paysign_pas::endpoints as ep;
 use paysign_pas::model::common::{ContractInfo, OrderStatus, RefundStatus, SignStatus};
 use paysign_pas::model::{
-    PartnerPrepayRequest, PartnerUnsignRequest, PrepayOrder, PrepayRequest, RefundRequest,
-    UnsignRequest,
+    PartnerPrepayRequest, PartnerUnsignRequest, PartnerWithholdRequest, PrepayOrder, PrepayRequest,
+    RefundRequest, UnsignRequest, WithholdOrder, WithholdRequest,
 };
 use paysign_pas::{
     BillKind, MerchantModel, PasClient, PasError, PrepayChannel, ResultCode, SubCode,
@@ -769,7 +769,16 @@ async fn only_transport_errors_and_frequency_limits_are_retried() {
     }]);
     let before = double.seen().len();
     let err = client.refund(&refund_request()).await.unwrap_err();
-    assert!(matches!(err, PasError::HttpStatus { status: 503 }) && err.outcome_unknown());
+    match &err {
+        PasError::OutcomeUnknown { cause } => {
+            assert!(
+                matches!(**cause, PasError::HttpStatus { status: 503 }),
+                "{cause:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.outcome_unknown());
     assert_eq!(double.seen().len(), before + 1);
 }
 
@@ -802,4 +811,369 @@ async fn bill_downloads_have_their_own_timeout_and_bounded_retries() {
         "{err:?}"
     );
     assert_eq!(double.bill_downloads(), 1 + 3);
+}
+
+// --- withholding debit (免密代扣) --------------------------------------------------------------
+
+fn debit(no: &str) -> WithholdOrder {
+    WithholdOrder {
+        merc_order_no: no.to_owned(),
+        trade_summary: "paysign demo-monthly renewal".to_owned(),
+        total_amount: 1500,
+        currency: Some("CNY".to_owned()),
+        allocation_type: None,
+        callback_url: "https://merchant.example.com/paysign/callbacks/payment".to_owned(),
+        contract_id: "2024070914615843071097001".to_owned(),
+        payload: Some("month 11".to_owned()),
+        expire_time: None,
+        payer: None,
+    }
+}
+
+fn direct_debit(no: &str) -> WithholdRequest {
+    WithholdRequest {
+        app_id: "5765880207853001".to_owned(),
+        merc_no: DIRECT_MERC_NO.to_owned(),
+        order: debit(no),
+    }
+}
+
+fn sp_debit(no: &str) -> PartnerWithholdRequest {
+    PartnerWithholdRequest {
+        app_id: None,
+        sp_merc_no: SP_MERC_NO.to_owned(),
+        sub_merc_no: SUB_MERC_NO.to_owned(),
+        sp_app_id: Some("5765880207853002".to_owned()),
+        sub_app_id: None,
+        order: debit(no),
+    }
+}
+
+#[tokio::test]
+async fn withhold_both_models() {
+    let (double, key) = start().await;
+    let direct = double.client(MerchantModel::Direct, key.clone());
+    let answer = direct.withhold(&direct_debit("DEBIT-1")).await.unwrap();
+    assert_eq!(answer.sys_trans_order_no.as_deref(), Some("WDEBIT-1"));
+    assert_eq!(last_path(&double), ep::DIRECT_WITHHOLD);
+    let sent: serde_json::Value =
+        serde_json::from_str(&double.seen().last().unwrap().body).unwrap();
+    assert_eq!(
+        sent,
+        json!({"appId": "5765880207853001", "mercNo": DIRECT_MERC_NO, "mercOrderNo": "DEBIT-1",
+               "tradeSummary": "paysign demo-monthly renewal", "totalAmount": 1500, "currency": "CNY",
+               "callbackUrl": "https://merchant.example.com/paysign/callbacks/payment",
+               "contractId": "2024070914615843071097001", "payload": "month 11"})
+    );
+    let sp = double.client(MerchantModel::ServiceProvider, key);
+    let answer = sp.partner_withhold(&sp_debit("DEBIT-2")).await.unwrap();
+    assert_eq!(answer.merc_order_no.as_deref(), Some("DEBIT-2"));
+    assert_eq!(last_path(&double), ep::SP_WITHHOLD);
+    let sent: serde_json::Value =
+        serde_json::from_str(&double.seen().last().unwrap().body).unwrap();
+    assert_eq!(sent["spMercNo"], SP_MERC_NO);
+    assert_eq!(sent["subMercNo"], SUB_MERC_NO);
+    assert!(sent.get("mercNo").is_none() && sent.get("appId").is_none());
+    // The wrong model's call never leaves the client.
+    let before = double.seen().len();
+    assert!(matches!(
+        sp.withhold(&direct_debit("DEBIT-3")).await,
+        Err(PasError::Config(_))
+    ));
+    assert_eq!(double.seen().len(), before);
+}
+
+#[tokio::test]
+async fn invalid_debits_never_leave_the_client() {
+    let (double, key) = start().await;
+    let client = double.client(MerchantModel::Direct, key);
+    type Change = Box<dyn Fn(&mut WithholdRequest)>;
+    let cases: Vec<(&str, Change)> = vec![
+        ("contractId", Box::new(|r| r.order.contract_id.clear())),
+        (
+            "contractId",
+            Box::new(|r| r.order.contract_id = "9".repeat(65)),
+        ),
+        ("totalAmount", Box::new(|r| r.order.total_amount = 0)),
+        ("totalAmount", Box::new(|r| r.order.total_amount = -1500)),
+        (
+            "currency",
+            Box::new(|r| r.order.currency = Some("USD".to_owned())),
+        ),
+        (
+            "mercOrderNo",
+            Box::new(|r| r.order.merc_order_no = "n".repeat(47)),
+        ),
+        (
+            "callbackUrl",
+            Box::new(|r| r.order.callback_url = "http://merchant.example/cb".to_owned()),
+        ),
+        (
+            "callbackUrl",
+            Box::new(|r| r.order.callback_url = "http://localhost:1@evil.example/".to_owned()),
+        ),
+        ("appId", Box::new(|r| r.app_id.clear())),
+        (
+            "expireTime",
+            Box::new(|r| r.order.expire_time = Some("2030-01-01".to_owned())),
+        ),
+    ];
+    for (field, change) in cases {
+        let mut request = direct_debit("DEBIT-X");
+        change(&mut request);
+        match client.withhold(&request).await {
+            Err(PasError::InvalidRequest(e)) => assert_eq!(e.field, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert!(double.seen().is_empty());
+}
+
+// --- writes: retried only when nothing reached Payment Kit ------------------------------------
+
+#[tokio::test]
+async fn a_write_that_timed_out_after_sending_is_outcome_unknown_and_not_retried() {
+    let (double, key) = start().await;
+    let mut config = double.config(MerchantModel::Direct, key);
+    config.request_timeout = Duration::from_millis(300);
+    config.max_retries = 3;
+    let client = PasClient::new(config).unwrap();
+    let writes: Vec<(&str, Result<(), PasError>)> = vec![
+        ("prepay", {
+            double.script([Script::Delay(Duration::from_millis(1000))]);
+            client
+                .pas_prepay(&direct_prepay("ORDER-T"), PrepayChannel::App)
+                .await
+                .map(|_| ())
+        }),
+        ("refund", {
+            double.script([Script::Delay(Duration::from_millis(1000))]);
+            client.refund(&refund_request()).await.map(|_| ())
+        }),
+        ("unsign", {
+            double.script([Script::Delay(Duration::from_millis(1000))]);
+            client
+                .unsign(&UnsignRequest {
+                    contract_id: None,
+                    merc_contract_code: Some("C1".to_owned()),
+                    merc_no: DIRECT_MERC_NO.to_owned(),
+                    callback_url: None,
+                })
+                .await
+                .map(|_| ())
+        }),
+        ("withhold", {
+            double.script([Script::Delay(Duration::from_millis(1000))]);
+            client.withhold(&direct_debit("DEBIT-T")).await.map(|_| ())
+        }),
+    ];
+    // Each write was sent once: a second copy of a write whose fate is unknown is never sent.
+    assert_eq!(double.seen().len(), 4);
+    for (name, result) in writes {
+        let err = result.unwrap_err();
+        match &err {
+            PasError::OutcomeUnknown { cause } => assert!(
+                matches!(
+                    **cause,
+                    PasError::Transport {
+                        timeout: true,
+                        connect: false,
+                        ..
+                    }
+                ),
+                "{name}: {cause:?}"
+            ),
+            other => panic!("{name}: {other:?}"),
+        }
+        assert!(err.outcome_unknown() && err.api().is_none(), "{name}");
+    }
+    // A read that times out is retried (it cannot move money).
+    double.script([Script::Delay(Duration::from_millis(1000))]);
+    client.query_order("ORDER-T").await.unwrap();
+    assert_eq!(double.seen().len(), 6, "4 writes once, the read twice");
+}
+
+#[tokio::test]
+async fn a_write_is_retried_after_a_connect_error() {
+    let key = sm2_key();
+    // Nothing listens for the first ~400 ms: the first attempts are refused at connect.
+    let double = PaymentKitDouble::start_after(key.public_key(), Duration::from_millis(400)).await;
+    let mut config = double.config(MerchantModel::Direct, key);
+    config.retry_backoff = Duration::from_millis(150);
+    config.max_retries = 4;
+    let client = PasClient::new(config).unwrap();
+    let answer = client.withhold(&direct_debit("DEBIT-C")).await.unwrap();
+    assert_eq!(answer.sys_trans_order_no.as_deref(), Some("WDEBIT-C"));
+    // Only the attempt that connected reached Payment Kit.
+    assert_eq!(double.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn a_write_that_never_connected_is_a_plain_connect_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let key = sm2_key();
+    let mut config = paysign_pas::ClientConfig::new(
+        format!("http://127.0.0.1:{port}"),
+        MerchantModel::Direct,
+        paysign_pas::MerchantSigner::new(DIRECT_MERC_NO, AUTH_ID, key.clone()),
+        key.public_key(),
+    );
+    config.retry_backoff = Duration::from_millis(1);
+    let err = PasClient::new(config)
+        .unwrap()
+        .refund(&refund_request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PasError::Transport { connect: true, .. }),
+        "{err:?}"
+    );
+    assert!(!err.outcome_unknown(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_duplicate_answer_to_a_retried_write_is_outcome_unknown() {
+    let (double, key) = start().await;
+    let client = double.client(MerchantModel::Direct, key);
+    for (sub_code, call) in [
+        ("CHECK_ORDER_STATUS", "prepay"),
+        ("CHECK_TRANSACTION_ORDER_STATUS", "withhold"),
+        ("ORDER_CONCURRENT_ERROR", "refund"),
+    ] {
+        // Rate-limited first (nothing processed, so retried), then "already processed".
+        double.script([
+            Script::Error {
+                result_code: "300000",
+                sub_code: "CALL_FREQUENCY_LIMITED",
+            },
+            Script::Error {
+                result_code: "400000",
+                sub_code,
+            },
+        ]);
+        let before = double.seen().len();
+        let err = match call {
+            "prepay" => client
+                .pas_prepay(&direct_prepay("ORDER-D"), PrepayChannel::App)
+                .await
+                .map(|_| ()),
+            "withhold" => client.withhold(&direct_debit("DEBIT-D")).await.map(|_| ()),
+            _ => client.refund(&refund_request()).await.map(|_| ()),
+        }
+        .unwrap_err();
+        match &err {
+            PasError::OutcomeUnknown { cause } => assert_eq!(
+                cause.api().unwrap().sub_code.as_ref().map(|c| c.as_str()),
+                Some(sub_code)
+            ),
+            other => panic!("{call}: {other:?}"),
+        }
+        assert_eq!(double.seen().len(), before + 2);
+        // The same answer to a first attempt is a plain business error.
+        double.script([Script::Error {
+            result_code: "400000",
+            sub_code,
+        }]);
+        let err = client.withhold(&direct_debit("DEBIT-D")).await.unwrap_err();
+        assert_eq!(
+            err.api().unwrap().sub_code.as_ref().map(|c| c.as_str()),
+            Some(sub_code)
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_untrusted_answer_to_a_write_is_outcome_unknown() {
+    let (double, key) = start().await;
+    let client = double.client(MerchantModel::Direct, key);
+    double.script([Script::Tamper {
+        field: "sysTransOrderNo",
+        value: json!("FORGED"),
+    }]);
+    let err = client.withhold(&direct_debit("DEBIT-U")).await.unwrap_err();
+    match &err {
+        PasError::OutcomeUnknown { cause } => {
+            assert!(
+                matches!(**cause, PasError::ResponseSignature(_)),
+                "{cause:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same on a read is a plain signature error.
+    double.script([Script::Tamper {
+        field: "totalAmount",
+        value: json!(1),
+    }]);
+    assert!(matches!(
+        client.query_order("ORDER-U").await,
+        Err(PasError::ResponseSignature(_))
+    ));
+}
+
+#[tokio::test]
+async fn oversized_answers_are_refused() {
+    let (double, key) = start().await;
+    let client = double.client(MerchantModel::Direct, key);
+    let huge: &'static str = Box::leak(
+        format!(
+            r#"{{"resultCode":"000000","resultDesc":"{}"}}"#,
+            "x".repeat(paysign_pas::client::MAX_RESPONSE_BYTES)
+        )
+        .into_boxed_str(),
+    );
+    double.script([Script::Raw {
+        status: 200,
+        body: huge,
+    }]);
+    let err = client.query_order("ORDER-1").await.unwrap_err();
+    assert!(
+        matches!(&err, PasError::InvalidResponse(m) if m.contains("larger than")),
+        "{err:?}"
+    );
+    double.script([Script::Raw {
+        status: 200,
+        body: huge,
+    }]);
+    let err = client.refund(&refund_request()).await.unwrap_err();
+    assert!(matches!(err, PasError::OutcomeUnknown { .. }), "{err:?}");
+}
+
+#[test]
+fn urls_are_parsed_for_loopback() {
+    let key = sm2_key();
+    let make = |url: &str| {
+        PasClient::new(paysign_pas::ClientConfig::new(
+            url,
+            MerchantModel::Direct,
+            paysign_pas::MerchantSigner::new(DIRECT_MERC_NO, AUTH_ID, key.clone()),
+            key.public_key(),
+        ))
+    };
+    for bad in [
+        "http://localhost:1@evil.example/",
+        "http://127.0.0.1@evil.example",
+        "http://127.0.0.1.evil.example",
+    ] {
+        assert!(matches!(make(bad), Err(PasError::Config(_))), "{bad}");
+    }
+    assert!(make("http://localhost:8787").is_ok());
+    assert!(make("http://[::1]:8787").is_ok());
+}
+
+#[tokio::test]
+async fn a_bill_download_url_that_only_looks_local_is_refused() {
+    let (double, key) = start().await;
+    let client = double.client(MerchantModel::Direct, key);
+    let param: paysign_pas::model::common::BillDownloadParam = serde_json::from_value(json!({
+        "headers": {}, "method": "GET", "downloadUrl": "http://localhost:1@evil.example/bill.zip"
+    }))
+    .unwrap();
+    assert!(matches!(
+        client.download_bill(&param).await,
+        Err(PasError::Bill(paysign_pas::bill::BillError::Download(_)))
+    ));
+    assert_eq!(double.bill_downloads(), 0);
 }

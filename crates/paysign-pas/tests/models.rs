@@ -429,6 +429,8 @@ fn docs_list_every_code_and_path() {
         ep::SP_QUERY_CONTRACT_ROUTE,
         ep::DIRECT_UNSIGN,
         ep::SP_UNSIGN,
+        ep::DIRECT_WITHHOLD,
+        ep::SP_WITHHOLD,
         ep::DIRECT_TRADE_BILL,
         ep::SP_TRADE_BILL,
         ep::DIRECT_SETTLE_BILL,

@@ -10,8 +10,9 @@
 use std::sync::OnceLock;
 
 use paysign_crypto::PrivateKey;
-use paysign_pas::auth::{verify_pay_merc_auth, AuthError, HttpMethod};
+use paysign_pas::auth::HttpMethod;
 use paysign_pas::bill::yuan_to_fen;
+use paysign_pas::simulator::auth::{verify_pay_merc_auth, AuthError};
 use paysign_pas::{MerchantModel, MerchantSigner, OrderStrBuilder};
 use proptest::prelude::*;
 

@@ -4,8 +4,9 @@
 //! traceId never reused by that caller.
 
 use paysign_crypto::PublicKey;
-use paysign_pas::auth::{self as pas_auth, HttpMethod, PayMercAuth};
+use paysign_pas::auth::{HttpMethod, PayMercAuth};
 use paysign_pas::codes::SubCode;
+use paysign_pas::simulator::auth as pas_auth;
 
 use crate::clock;
 use crate::merchants::Merchant;

@@ -259,20 +259,33 @@ async fn frequency_limits_are_retried_within_the_bound() {
 }
 
 #[tokio::test]
-async fn dropped_connections_are_retried_and_the_write_happens_once() {
+async fn a_dropped_write_is_outcome_unknown_and_a_dropped_read_is_retried() {
     let fx = Fixture::start().await;
     let client = fx.client(DIRECT);
+    // The request was sent and the connection dropped: the client cannot know whether the
+    // pre-order happened, so it says so and sends no second copy.
     fx.arm(json!({"dropConnections": 1})).await;
+    match client
+        .pas_prepay(&direct_prepay("N-1", 100), PrepayChannel::App)
+        .await
+    {
+        Err(e @ PasError::OutcomeUnknown { .. }) => assert!(e.outcome_unknown()),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(faults(&fx).await["counts"]["dropped"], 1);
+    // Reads are retried through a drop; this one finds the order was never created (the
+    // sandbox dropped before handling), so the same mercOrderNo is sent again, once.
+    fx.arm(json!({"dropConnections": 1})).await;
+    assert!(client.query_order("N-1").await.is_err());
+    assert_eq!(faults(&fx).await["counts"]["dropped"], 2);
     client
         .pas_prepay(&direct_prepay("N-1", 100), PrepayChannel::App)
         .await
         .unwrap();
-    let f = faults(&fx).await;
-    assert_eq!(f["counts"]["dropped"], 1);
     let (_, orders) = fx.op_get("/sandbox/orders").await;
     assert_eq!(orders.as_array().unwrap().len(), 1);
 
-    // More drops than retries: a transport error whose outcome is unknown.
+    // More drops than retries: a read ends in a transport error.
     fx.arm(json!({"dropConnections": 3})).await;
     match client.query_order("N-1").await {
         Err(e @ PasError::Transport { .. }) => {
@@ -281,7 +294,7 @@ async fn dropped_connections_are_retried_and_the_write_happens_once() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(faults(&fx).await["counts"]["dropped"], 4);
+    assert_eq!(faults(&fx).await["counts"]["dropped"], 5);
     // The operator API is never hit by the fault.
     fx.arm(json!({"dropConnections": 1})).await;
     assert_eq!(fx.op_get("/sandbox/health").await.0, 200);
@@ -347,11 +360,17 @@ async fn a_tampered_answer_fails_verification() {
     let fx = Fixture::start().await;
     let client = fx.client(DIRECT);
     fx.arm(json!({"tamperResponses": 1})).await;
+    // A write whose answer cannot be trusted may or may not have happened.
     match client
         .pas_prepay(&direct_prepay("A-1", 100), PrepayChannel::App)
         .await
     {
-        Err(PasError::ResponseSignature(_)) => {}
+        Err(PasError::OutcomeUnknown { cause }) => {
+            assert!(
+                matches!(*cause, PasError::ResponseSignature(_)),
+                "{cause:?}"
+            )
+        }
         other => panic!("{other:?}"),
     }
     fx.act(&format!("/sandbox/orders/{DIRECT}/A-1/pay")).await;

@@ -265,6 +265,16 @@ string_enum! {
     }
 }
 
+impl ChangeMode {
+    /// `USER_UNSIGN`, `MERC_API_UNSIGN` or `PLATFORM_UNSIGN`: the contract ended.
+    pub fn is_unsign(&self) -> bool {
+        matches!(
+            self,
+            ChangeMode::UserUnsign | ChangeMode::MerchantApiUnsign | ChangeMode::PlatformUnsign
+        )
+    }
+}
+
 string_enum! {
     /// `paymentTools`.
     pub enum PaymentTool {

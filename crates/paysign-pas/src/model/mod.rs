@@ -12,14 +12,16 @@ pub mod notify;
 pub mod order;
 pub mod prepay;
 pub mod refund;
+pub mod withhold;
 
 pub use bill::BillDownloadInfoResponse;
 pub use common::*;
 pub use contract::{PartnerUnsignRequest, QueryContractResponse, UnsignRequest, UnsignResponse};
 pub use notify::{
     ContractSignedNotification, Notification, NotificationKind, PaymentNotification,
-    RefundNotification, UnsignNotification,
+    RefundNotification, UnsignNotification, WithholdNotification,
 };
 pub use order::QueryOrderResponse;
 pub use prepay::{PartnerPrepayRequest, PrepayOrder, PrepayRequest, PrepayResponse};
 pub use refund::{QueryRefundResponse, RefundRequest, RefundResponse};
+pub use withhold::{PartnerWithholdRequest, WithholdOrder, WithholdRequest, WithholdResponse};

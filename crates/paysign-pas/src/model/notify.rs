@@ -1,5 +1,5 @@
-//! The four notifications Payment Kit POSTs to the merchant (spec §5): payment, contract signed,
-//! unsign, refund — each for both merchant models (SP variants carry spMercNo/subMercNo/spAppId
+//! The notifications Payment Kit POSTs to the merchant (spec §5, §4.13): payment (and the
+//! withholding debit result, which has the same shape), contract signed, unsign, refund — each for both merchant models (SP variants carry spMercNo/subMercNo/spAppId
 //! instead of mercNo/appId). Parse them with [`crate::callback`], which verifies first.
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -74,6 +74,11 @@ pub struct PaymentNotification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer: Option<PayerOut>,
 }
+
+/// Withholding debit result (`payment-withhold-notify`, spec §4.13): the same fields as a payment
+/// notification, direct or service provider. It carries no contractId — match it to the debit by
+/// `mercOrderNo` / `sysTransOrderNo` — and may report `TRX_FAILED`.
+pub type WithholdNotification = PaymentNotification;
 
 /// Contract signed (`payment-pas-withhold-sign-notify`, `payment-partner-pas-sign-notify`). Sent
 /// to `contractInfo.callbackUrl`, only after a successful signing.

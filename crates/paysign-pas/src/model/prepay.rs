@@ -63,7 +63,7 @@ impl PrepayOrder {
 }
 
 /// `yyyy-MM-dd'T'HH:mm:ss.SSSZ`, e.g. `2023-03-28T17:50:12.000+0800` (shape only).
-fn check_expire_time(value: &str) -> Result<(), FieldError> {
+pub(crate) fn check_expire_time(value: &str) -> Result<(), FieldError> {
     let shape = "dddd-dd-ddTdd:dd:dd.ddd+dddd";
     let ok = value.len() == shape.len()
         && value.bytes().zip(shape.bytes()).all(|(v, s)| match s {

@@ -19,9 +19,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use paysign_crypto::{PrivateKey, PublicKey};
-use paysign_pas::auth::{verify_pay_merc_auth, HttpMethod};
-use paysign_pas::callback::sign_message;
+use paysign_pas::auth::HttpMethod;
 use paysign_pas::endpoints as ep;
+use paysign_pas::simulator::auth::verify_pay_merc_auth;
+use paysign_pas::simulator::sign_message;
 use paysign_pas::{ClientConfig, MerchantModel, MerchantSigner, PasClient};
 use serde_json::{json, Value};
 
@@ -95,6 +96,12 @@ pub struct PaymentKitDouble {
 impl PaymentKitDouble {
     /// Starts on 127.0.0.1 with an ephemeral port; accepts requests signed by `merchant_key`.
     pub async fn start(merchant_key: PublicKey) -> Self {
+        Self::start_after(merchant_key, Duration::ZERO).await
+    }
+
+    /// Like `start`, but the port only starts listening after `delay`: until then connections
+    /// are refused (the port is bound, so no one else can take it).
+    pub async fn start_after(merchant_key: PublicKey, delay: Duration) -> Self {
         let huawei_key = sm2_key();
         let state = Arc::new(DoubleState {
             merchant_key,
@@ -107,13 +114,28 @@ impl PaymentKitDouble {
             bill_delay: Mutex::new(Duration::ZERO),
             bill_downloads: Mutex::new(0),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let base_url = format!("http://{}", socket.local_addr().unwrap());
         state.base_url.set(base_url.clone()).unwrap();
         let app = axum::Router::new()
             .fallback(handle)
             .with_state(state.clone());
+        // Listening now (not in the task) when there is no delay, so the first request of a
+        // test never races the task's start.
+        let pending = if delay.is_zero() {
+            Err(socket.listen(128).unwrap())
+        } else {
+            Ok(socket)
+        };
         tokio::spawn(async move {
+            let listener = match pending {
+                Err(listener) => listener,
+                Ok(socket) => {
+                    tokio::time::sleep(delay).await;
+                    socket.listen(128).unwrap()
+                }
+            };
             axum::serve(listener, app).await.unwrap();
         });
         PaymentKitDouble {
@@ -344,6 +366,9 @@ fn answer(state: &DoubleState, path: &str, path_and_query: &str, body: &str) -> 
         v["signStatus"] = json!("1");
         v["signedTime"] = json!("2023-09-01 09:01:25");
         set_ids(&mut v);
+    } else if path == ep::DIRECT_WITHHOLD || path == ep::SP_WITHHOLD {
+        v["mercOrderNo"] = req["mercOrderNo"].clone();
+        v["sysTransOrderNo"] = json!(format!("W{}", req["mercOrderNo"].as_str().unwrap()));
     } else if path == ep::DIRECT_UNSIGN || path == ep::SP_UNSIGN {
         v["mercContractCode"] = req["mercContractCode"].clone();
         v["planId"] = json!("1001");
