@@ -22,6 +22,8 @@ pub enum EventKind {
     ContractUnsigned,
     /// A refund finished (success or failure): the refund notification.
     RefundFinished,
+    /// A withholding debit finished (success or failure): its result notification.
+    DebitFinished,
 }
 
 impl EventKind {
@@ -33,6 +35,7 @@ impl EventKind {
             Self::ContractSigned => "CONTRACT_SIGNED",
             Self::ContractUnsigned => "CONTRACT_UNSIGNED",
             Self::RefundFinished => "REFUND_FINISHED",
+            Self::DebitFinished => "DEBIT_FINISHED",
         }
     }
 
@@ -44,13 +47,14 @@ impl EventKind {
             "CONTRACT_SIGNED" => Self::ContractSigned,
             "CONTRACT_UNSIGNED" => Self::ContractUnsigned,
             "REFUND_FINISHED" => Self::RefundFinished,
+            "DEBIT_FINISHED" => Self::DebitFinished,
             _ => return None,
         })
     }
 }
 
 /// One event: what happened, to which merchant's order, contract or refund (`key` is its
-/// mercOrderNo, mercContractCode or mercRefundOrderNo), and its place in the log.
+/// mercOrderNo — of an order or a debit —, mercContractCode or mercRefundOrderNo), and its place in the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SandboxEvent {

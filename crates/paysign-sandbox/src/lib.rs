@@ -11,6 +11,8 @@
 //! - `dispatcher`: every notification POSTed to its callbackUrl, retried on `schedule`, each
 //!   attempt kept in `delivery_store`, with test faults from `delivery_faults`; read and armed
 //!   through `callback_ops` (`/sandbox/callbacks`, `/sandbox/callback-faults`);
+//! - `withhold`: withholding debits (免密代扣) against signed contracts, their asynchronous
+//!   result, notification and operator API (`/sandbox/debits`, `/sandbox/withhold-settings`);
 //! - `bills`: trade and settle bills from the sandbox's own orders;
 //! - `store`: SQLite, in memory or in a file.
 //!
@@ -37,8 +39,10 @@ pub mod schedule;
 pub mod server;
 pub mod signing;
 pub mod store;
+pub mod withhold;
 
 pub use dispatcher::CallbackOptions;
 pub use merchants::{Merchant, MerchantModel, SandboxConfig, SubMerchant};
 pub use schedule::RetrySchedule;
 pub use server::{start, RunningSandbox, SandboxOptions, StartError};
+pub use withhold::{AutoResult, WithholdSettings};

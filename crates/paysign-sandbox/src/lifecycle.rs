@@ -234,7 +234,9 @@ impl Lifecycle {
                     at
                 }
             };
-            if store::order(c, &caller.merc_no, &req.merc_order_no)?.is_some() {
+            if store::order(c, &caller.merc_no, &req.merc_order_no)?.is_some()
+                || crate::withhold::debit(c, &caller.merc_no, &req.merc_order_no)?.is_some()
+            {
                 return Err(Rejection::new(
                     SubCode::CheckOrderStatus,
                     "the mercOrderNo was already used",

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use std::time::Duration;
 
-use paysign_sandbox::{start, CallbackOptions, RetrySchedule, SandboxConfig, SandboxOptions};
+use paysign_sandbox::{
+    start, AutoResult, CallbackOptions, RetrySchedule, SandboxConfig, SandboxOptions,
+    WithholdSettings,
+};
 
 /// A local simulator of the Huawei Payment Kit server (pay and sign, 支付并签约).
 ///
@@ -26,7 +29,8 @@ use paysign_sandbox::{start, CallbackOptions, RetrySchedule, SandboxConfig, Sand
 /// {"resultCode":"000000","resultDesc":"Success."}, with the same callbackId on every retry.
 ///
 /// MERCHANT API (PayMercAuth): the pay-and-sign pre-order (/create/app and /create/fa), query
-/// order, refund, query refund, query contract, unsign, trade and settle bill downloadInfo —
+/// order, refund, query refund, query contract, unsign, withholding debit (/transactions/withhold),
+/// trade and settle bill downloadInfo —
 /// direct paths under /api/v1|v2/..., service-provider paths under /api/.../partner/...
 /// Bill files are served at GET /obs/bills/{token} with the headers downloadInfo gave.
 ///
@@ -40,6 +44,10 @@ use paysign_sandbox::{start, CallbackOptions, RetrySchedule, SandboxConfig, Sand
 ///   POST /sandbox/contracts/{mercNo}/{mercContractCode}/unsign  {"changeMode":"USER_UNSIGN"}
 ///   GET  /sandbox/refunds[?mercNo=]
 ///   POST /sandbox/refunds/{mercNo}/{mercRefundOrderNo}/complete  {"success":true}
+///   GET  /sandbox/debits[?mercNo=]   GET /sandbox/debits/{mercNo}/{mercOrderNo}
+///   POST /sandbox/debits/{mercNo}/{mercOrderNo}/succeed | /fail   (a withholding debit's result)
+///   GET  /sandbox/withhold-settings    POST /sandbox/withhold-settings {"maxDebits":5,
+///        "windowMs":14400000,"autoResult":"SUCCESS","autoDelayMs":2000}   (SUCCESS|FAIL|OFF)
 ///   GET  /sandbox/events[?after=SEQ]   GET /sandbox/events/{seq}/notification[?dataType=encrypt]
 ///   POST /sandbox/cashier {"orderStr":"...","decision":"PAY_AND_SIGN"}   (the phone's cashier:
 ///        PAY_AND_SIGN | PAY_ONLY | CANCEL | FAIL | PAID_NETWORK_ERROR | ALREADY_PROCESSED;
@@ -95,6 +103,24 @@ struct Args {
     /// How long a merchant may take to acknowledge a callback before it counts as failed.
     #[arg(long, value_name = "MS", default_value_t = 3000)]
     callback_timeout_ms: u64,
+    /// Withholding debits accepted per contract within --withhold-window-secs; one more is
+    /// WITHHOLD_OVER_TIMES.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    withhold_max_debits: u32,
+    /// The rolling window of --withhold-max-debits.
+    #[arg(long, value_name = "SECS", default_value_t = 4 * 3600)]
+    withhold_window_secs: u32,
+    /// What an accepted debit becomes when the operator API does not decide: success, fail or
+    /// off (stays processing).
+    #[arg(long, value_name = "RESULT", default_value = "success", value_parser = parse_auto)]
+    withhold_auto: AutoResult,
+    /// Delay before that automatic result.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    withhold_delay_ms: u32,
+}
+
+fn parse_auto(s: &str) -> Result<AutoResult, String> {
+    AutoResult::parse(s).ok_or_else(|| format!("{s:?}: expected success, fail or off"))
 }
 
 /// The start-up lines scripts read. Written without `println!` so a closed stdout (the reader
@@ -190,6 +216,12 @@ async fn main() -> ExitCode {
         max_clock_skew_ms: i64::from(args.max_clock_skew_secs) * 1000,
         log_requests: !args.quiet,
         callbacks: callbacks.clone(),
+        withhold: WithholdSettings {
+            max_debits: args.withhold_max_debits,
+            window_ms: i64::from(args.withhold_window_secs.max(1)) * 1000,
+            auto_result: args.withhold_auto,
+            auto_delay_ms: i64::from(args.withhold_delay_ms),
+        },
     };
     let sandbox = match start(options).await {
         Ok(s) => s,

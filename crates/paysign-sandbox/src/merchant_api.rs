@@ -23,6 +23,7 @@ use paysign_pas::model::{
     RefundStatus as WireRefundStatus, ResponseEnvelope, SignStatus,
     UnsignRequest as PasUnsignRequest, UnsignResponse,
 };
+use paysign_pas::model::{PartnerWithholdRequest, WithholdRequest, WithholdResponse};
 use rand::RngExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,7 @@ use crate::rejection::Rejection;
 use crate::rules;
 use crate::server::AppState;
 use crate::store::{self, BillGrant, ContractStatus, OrderStatus, RefundStatus};
+use crate::withhold::{self, DebitParty};
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 1 << 20;
@@ -49,6 +51,7 @@ enum Endpoint {
     QueryRefund(PasModel),
     QueryContract(PasModel),
     Unsign(PasModel),
+    Withhold(PasModel),
     Bill(PasModel, BillKind),
 }
 
@@ -61,6 +64,7 @@ impl Endpoint {
             | Self::QueryRefund(m)
             | Self::QueryContract(m)
             | Self::Unsign(m)
+            | Self::Withhold(m)
             | Self::Bill(m, _) => m,
         }
     }
@@ -112,6 +116,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route(ep::DIRECT_UNSIGN, at!(post, Endpoint::Unsign(Direct)))
         .route(ep::SP_UNSIGN, at!(post, Endpoint::Unsign(Sp)))
+        .route(ep::DIRECT_WITHHOLD, at!(post, Endpoint::Withhold(Direct)))
+        .route(ep::SP_WITHHOLD, at!(post, Endpoint::Withhold(Sp)))
         .route(
             ep::DIRECT_TRADE_BILL,
             at!(get, Endpoint::Bill(Direct, Trade)),
@@ -301,6 +307,7 @@ fn handle(
         Endpoint::QueryRefund(m) => query_refund(&call, m),
         Endpoint::QueryContract(m) => query_contract(&call, m),
         Endpoint::Unsign(_) => unsign(&call),
+        Endpoint::Withhold(_) => withhold(&call),
         Endpoint::Bill(_, kind) => bill(&call, kind),
     }
 }
@@ -359,11 +366,21 @@ fn query_order(call: &Call<'_>, model: PasModel) -> Result<serde_json::Value, Re
     };
     let no = call.path_param(prefix)?;
     let sub = call.query_param("subMercNo");
-    let o = call
+    let o = match call
         .state
         .lifecycle
         .order(&call.merchant.merc_no, &no, sub.as_deref())
-        .map_err(lifecycle_rejection)?;
+    {
+        Ok(o) => o,
+        // Withholding debits are queried like orders (spec §4.13).
+        Err(LifecycleError::Rejected(r)) if r.sub_code == SubCode::MercOrderNotExist => {
+            let debit = withhold::find(call.state, &call.merchant.merc_no, &no, sub.as_deref())
+                .map_err(|e| Rejection::unavailable(e.to_string()))?
+                .ok_or(r)?;
+            return to_value(&withhold::query_response(&debit, call.is_sp()));
+        }
+        Err(e) => return Err(lifecycle_rejection(e)),
+    };
     let paid = o.status == OrderStatus::TrxSuccess;
     let sp = call.is_sp();
     to_value(&QueryOrderResponse {
@@ -386,6 +403,42 @@ fn query_order(call: &Call<'_>, model: PasModel) -> Result<serde_json::Value, Re
         payment_tools: paid.then_some(PaymentTool::Agreement),
         promotion_detail: None,
         payer: None,
+    })
+}
+
+fn withhold(call: &Call<'_>) -> Result<serde_json::Value, Rejection> {
+    let (party, order) = if call.is_sp() {
+        let req: PartnerWithholdRequest = call.json()?;
+        req.validate()?;
+        (
+            DebitParty {
+                merc_no: req.sp_merc_no,
+                app_id: req.app_id,
+                sp_app_id: req.sp_app_id,
+                sub_merc_no: Some(req.sub_merc_no),
+                sub_app_id: req.sub_app_id,
+            },
+            req.order,
+        )
+    } else {
+        let req: WithholdRequest = call.json()?;
+        req.validate()?;
+        (
+            DebitParty {
+                merc_no: req.merc_no,
+                app_id: Some(req.app_id),
+                sp_app_id: None,
+                sub_merc_no: None,
+                sub_app_id: None,
+            },
+            req.order,
+        )
+    };
+    let debit = withhold::create(call.state, &call.merchant, party, &order)?;
+    to_value(&WithholdResponse {
+        envelope: ResponseEnvelope::success(),
+        sys_trans_order_no: Some(debit.sys_trans_order_no),
+        merc_order_no: Some(debit.merc_order_no),
     })
 }
 

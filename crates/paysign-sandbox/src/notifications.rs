@@ -31,7 +31,7 @@ pub enum NotificationError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutgoingNotification {
-    /// `PAYMENT`, `CONTRACT_SIGNED`, `UNSIGN` or `REFUND`.
+    /// `PAYMENT`, `CONTRACT_SIGNED`, `UNSIGN`, `REFUND` or `WITHHOLD`.
     pub kind: &'static str,
     pub callback_id: String,
     /// Where Payment Kit would POST it (absent for an unsign without a callbackUrl).
@@ -186,6 +186,9 @@ pub fn build(
                     body: signer.sign_json(&n)?,
                 }
             }
+        }
+        EventKind::DebitFinished => {
+            crate::withhold::notification(conn, signer, &merchant, head, event)?
         }
         EventKind::RefundFinished => {
             let r = store::refund(conn, &event.merc_no, &event.key)?

@@ -19,6 +19,7 @@ use crate::lifecycle::Lifecycle;
 use crate::merchants::{ConfigError, Merchant, SandboxConfig};
 use crate::signing::{Signer, SigningError};
 use crate::store::{self, Store, StoreError};
+use crate::withhold::{self, WithholdSettings, Withholding};
 use crate::{callback_ops, cashier, merchant_api, operator, rules};
 
 /// How to start a sandbox.
@@ -42,6 +43,8 @@ pub struct SandboxOptions {
     pub log_requests: bool,
     /// Deliver notifications to their callbackUrls; `None`: only served by the operator API.
     pub callbacks: Option<CallbackOptions>,
+    /// Withholding debit limits and automatic results.
+    pub withhold: WithholdSettings,
 }
 
 impl Default for SandboxOptions {
@@ -55,6 +58,7 @@ impl Default for SandboxOptions {
             max_clock_skew_ms: rules::DEFAULT_MAX_CLOCK_SKEW_MS,
             log_requests: false,
             callbacks: None,
+            withhold: WithholdSettings::default(),
         }
     }
 }
@@ -74,6 +78,8 @@ pub enum StartError {
     Signing(#[from] SigningError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("withholding settings: {0}")]
+    Withhold(String),
     #[error("the callback HTTP client: {0}")]
     Callbacks(String),
     #[error("merchant {merc_no}: {message}")]
@@ -90,6 +96,7 @@ pub struct AppState {
     pub bus: EventBus,
     /// The callback dispatcher's faults and wake-up (present when it is off, for the API).
     pub callbacks: Arc<dispatcher::Control>,
+    pub withhold: Withholding,
     pub max_clock_skew_ms: i64,
     pub public_url: String,
     pub log_requests: bool,
@@ -173,6 +180,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(operator::routes())
         .merge(cashier::routes())
         .merge(callback_ops::routes())
+        .merge(withhold::routes())
         .with_state(state)
 }
 
@@ -181,6 +189,7 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
     if !options.listen.ip().is_loopback() {
         return Err(StartError::NotLoopback(options.listen));
     }
+    options.withhold.validate().map_err(StartError::Withhold)?;
     let store = Arc::new(match &options.db {
         Some(path) => Store::open(path)?,
         None => Store::in_memory()?,
@@ -210,6 +219,7 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
         faults: Arc::clone(&faults),
         bus,
         callbacks: Arc::new(dispatcher::Control::new(options.callbacks.is_some())),
+        withhold: Withholding::new(options.withhold),
         max_clock_skew_ms: options.max_clock_skew_ms,
         log_requests: options.log_requests,
         public_url: options
@@ -227,6 +237,11 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
             })?;
     }
     let (stop_dispatcher, stop) = watch::channel(false);
+    // Ends with the dispatcher's stop signal (or when the sandbox is dropped).
+    drop(withhold::spawn_worker(
+        Arc::clone(&state),
+        stop_dispatcher.subscribe(),
+    ));
     let dispatcher = match options.callbacks.clone() {
         Some(callback_options) => {
             let client =

@@ -241,6 +241,7 @@ impl Store {
     fn init(conn: Connection) -> Result<Self, StoreError> {
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(crate::delivery_store::SCHEMA)?;
+        conn.execute_batch(crate::withhold::SCHEMA)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
