@@ -130,6 +130,11 @@ impl<'env> ObjectArg<'env> {
         self.opt_number(field)?.ok_or_else(|| self.missing(field))
     }
 
+    /// An optional object field, for reading in turn.
+    pub(crate) fn opt_object(&self, field: &str) -> Result<Option<Unknown<'env>>, PaysignError> {
+        self.typed(field, ValueType::Object)
+    }
+
     pub(crate) fn boolean(&self, field: &str) -> Result<bool, PaysignError> {
         self.typed(field, ValueType::Boolean)?
             .map(|v| v.coerce_to_bool().map_err(|e| self.convert_error(field, e)))
@@ -341,6 +346,7 @@ pub(crate) fn outcome_to_js(outcome: PayAndSignOutcome) -> JsOutcome {
 pub(crate) fn action_to_js(action: Action) -> FlowAction {
     let mut js = FlowAction {
         kind: action.kind().to_string(),
+        stage: action.stage().to_string(),
         order_str: None,
         merc_order_no: None,
         merc_contract_code: None,

@@ -77,6 +77,22 @@ pub fn new_flow(env: Env, config: Unknown) -> napi_ohos::Result<String> {
     })
 }
 
+/// A flow that re-confirms an order whose cashier opened in an earlier run of the app: its first
+/// step (`STARTED`) queries the merchant; the cashier never opens in it.
+#[napi(catch_unwind, ts_args_type = "input: ResumeFlowInput")]
+pub fn resume_flow(env: Env, input: Unknown) -> napi_ohos::Result<String> {
+    guard::run(&env, "resumeFlow", || {
+        let input = convert::ObjectArg::new(input, "input")?;
+        let config = match input.opt_object("config")? {
+            Some(config) => convert::flow_config(config)?,
+            None => paysign_core::FlowConfig::default(),
+        };
+        let merc_order_no = input.string("mercOrderNo")?;
+        let merc_contract_code = input.string("mercContractCode")?;
+        FlowState::resume(config, &merc_order_no, &merc_contract_code)?.encode()
+    })
+}
+
 /// One step of the flow: the next state and the action to perform.
 #[napi(catch_unwind, ts_args_type = "state: string, event: FlowEvent")]
 pub fn step_flow(env: Env, state: Unknown, event: Unknown) -> napi_ohos::Result<FlowStep> {

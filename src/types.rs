@@ -49,6 +49,9 @@ pub struct ErrorInfoInput {
 pub struct JsPaysignError {
     /// Stable numeric code (docs/native-api.md).
     pub code: u32,
+    #[napi(
+        ts_type = "'INVALID_INPUT' | 'BUSY' | 'INVALID_STATE' | 'INVALID_TICKET' | 'MERCHANT' | 'UNKNOWN_OUTCOME' | 'CANCELED' | 'PAYMENT_FAILED' | 'RATE_LIMITED' | 'NETWORK' | 'TIMEOUT' | 'INTERNAL' | 'CONTRACT_NOT_SIGNED' | 'CONTRACT_UNCONFIRMED'"
+    )]
     pub kind: String,
     /// Trying again later can succeed.
     pub retryable: bool,
@@ -77,10 +80,21 @@ pub struct JsFlowConfig {
     pub expected_app_id: Option<String>,
 }
 
+/// Input of `resumeFlow`: the saved order, and the flow settings (defaults when absent).
+#[napi(object)]
+pub struct ResumeFlowInput {
+    pub config: Option<JsFlowConfig>,
+    pub merc_order_no: String,
+    pub merc_contract_code: String,
+}
+
 /// What happened: `kind` is STARTED | TICKET_FETCHED | TICKET_FAILED | CASHIER_RETURNED |
 /// CASHIER_FAILED | STATUS_FETCHED | STATUS_FAILED | TIMER_FIRED.
 #[napi(object)]
 pub struct FlowEvent {
+    #[napi(
+        ts_type = "'STARTED' | 'TICKET_FETCHED' | 'TICKET_FAILED' | 'CASHIER_RETURNED' | 'CASHIER_FAILED' | 'STATUS_FETCHED' | 'STATUS_FAILED' | 'TIMER_FIRED'"
+    )]
     pub kind: String,
     /// The caller's clock, milliseconds since the epoch.
     pub now_ms: f64,
@@ -97,7 +111,12 @@ pub struct FlowEvent {
 /// What to do next: `kind` is FETCH_TICKET | OPEN_CASHIER | QUERY_STATUS | WAIT | DONE.
 #[napi(object)]
 pub struct FlowAction {
+    #[napi(ts_type = "'FETCH_TICKET' | 'OPEN_CASHIER' | 'QUERY_STATUS' | 'WAIT' | 'DONE'")]
     pub kind: String,
+    /// Where the flow is, for a progress display: CREATING_ORDER (FETCH_TICKET), IN_CASHIER
+    /// (OPEN_CASHIER), CONFIRMING (QUERY_STATUS, WAIT), DONE.
+    #[napi(ts_type = "'CREATING_ORDER' | 'IN_CASHIER' | 'CONFIRMING' | 'DONE'")]
+    pub stage: String,
     /// OPEN_CASHIER: pass to `requestPayment` verbatim.
     pub order_str: Option<String>,
     /// OPEN_CASHIER, QUERY_STATUS: the order (from OPEN_CASHIER on, money may move: keep it).
@@ -113,9 +132,9 @@ pub struct FlowAction {
 /// The result of one pay-and-sign.
 #[napi(object)]
 pub struct PayAndSignOutcome {
-    /// PAID | NOT_PAID | CANCELED | PENDING | UNKNOWN
+    #[napi(ts_type = "'PAID' | 'NOT_PAID' | 'CANCELED' | 'PENDING' | 'UNKNOWN'")]
     pub payment: String,
-    /// SIGNED | NOT_SIGNED | PENDING | UNKNOWN
+    #[napi(ts_type = "'SIGNED' | 'NOT_SIGNED' | 'PENDING' | 'UNKNOWN'")]
     pub contract: String,
     pub merc_order_no: Option<String>,
     pub merc_contract_code: Option<String>,

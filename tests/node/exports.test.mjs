@@ -27,6 +27,7 @@ test('exports exactly the documented functions', () => {
     'errorInfo',
     'newFlow',
     'parseOrderStr',
+    'resumeFlow',
     'selfTest',
     'stepFlow',
     'version',
@@ -136,17 +137,18 @@ test('stepFlow: a whole pay-and-sign, every action shape', () => {
     state = step.state;
     return step.action;
   };
-  assert.deepEqual(send({ kind: 'STARTED' }), { kind: 'FETCH_TICKET' });
+  assert.deepEqual(send({ kind: 'STARTED' }), { kind: 'FETCH_TICKET', stage: 'CREATING_ORDER' });
   const os = orderStr(NOW - MINUTE);
   const open = send({ kind: 'TICKET_FETCHED', body: JSON.stringify({ orderStr: os, mercOrderNo: 'PS1', mercContractCode: 'C1' }) });
-  assert.deepEqual({ ...open }, { kind: 'OPEN_CASHIER', orderStr: os, mercOrderNo: 'PS1', mercContractCode: 'C1' });
-  assert.deepEqual(send({ kind: 'CASHIER_RETURNED' }), { kind: 'QUERY_STATUS', mercOrderNo: 'PS1' });
+  assert.deepEqual({ ...open }, { kind: 'OPEN_CASHIER', stage: 'IN_CASHIER', orderStr: os, mercOrderNo: 'PS1', mercContractCode: 'C1' });
+  assert.deepEqual(send({ kind: 'CASHIER_RETURNED' }), { kind: 'QUERY_STATUS', stage: 'CONFIRMING', mercOrderNo: 'PS1' });
   const pending = JSON.stringify({ mercOrderNo: 'PS1', payment: 'PAID', contract: 'PENDING', updatedAt: NOW });
-  assert.deepEqual(send({ kind: 'STATUS_FETCHED', body: pending }), { kind: 'WAIT', waitMs: 500 });
+  assert.deepEqual(send({ kind: 'STATUS_FETCHED', body: pending }), { kind: 'WAIT', stage: 'CONFIRMING', waitMs: 500 });
   assert.equal(send({ kind: 'TIMER_FIRED' }).kind, 'QUERY_STATUS');
   const final = JSON.stringify({ mercOrderNo: 'PS1', payment: 'PAID', contract: 'SIGNED', contractId: '2024070914615843071097', updatedAt: NOW });
   const done = send({ kind: 'STATUS_FETCHED', body: final });
   assert.equal(done.kind, 'DONE');
+  assert.equal(done.stage, 'DONE');
   assert.deepEqual(
     { ...done.outcome },
     {

@@ -122,7 +122,7 @@ test('parseOrderStr survives hostile fields and hostile orderStr texts', () => {
   }
 });
 
-test('classifyCashierError, errorInfo, newFlow and selfTest survive hostile fields', () => {
+test('classifyCashierError, errorInfo, newFlow, resumeFlow and selfTest survive hostile fields', () => {
   for (const input of variants({ code: 1001930000, message: 'm' })) {
     check(`classifyCashierError(${label(input)})`, () => paysign.classifyCashierError(input));
   }
@@ -132,6 +132,9 @@ test('classifyCashierError, errorInfo, newFlow and selfTest survive hostile fiel
   const config = { overallDeadlineMs: 1000, confirmDeadlineMs: 1000, backoffInitialMs: 10, backoffCapMs: 100, backoffFactor: 2, expectedAppId: 'a' };
   for (const input of variants(config)) {
     check(`newFlow(${label(input)})`, () => paysign.newFlow(input));
+  }
+  for (const input of variants({ config: { confirmDeadlineMs: 1000 }, mercOrderNo: 'PS1', mercContractCode: 'C1' })) {
+    check(`resumeFlow(${label(input)})`, () => paysign.resumeFlow(input));
   }
   for (const input of variants({ forcePanic: false })) {
     check(`selfTest(${label(input)})`, () => paysign.selfTest(input));

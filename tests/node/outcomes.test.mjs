@@ -134,3 +134,22 @@ test('a phone clock 15 minutes off still pays when the ticket carries serverTime
     assert.equal(done.outcome.error.code, skew > 0 ? 2007 : 2008);
   }
 });
+
+test('resumeFlow re-confirms a saved order: queries at once, never opens the cashier', () => {
+  let state = paysign.resumeFlow({ mercOrderNo: 'PS7', mercContractCode: 'C7', config: { confirmDeadlineMs: 5_000 } });
+  const first = paysign.stepFlow(state, { kind: 'STARTED', nowMs: NOW });
+  assert.deepEqual({ ...first.action }, { kind: 'QUERY_STATUS', stage: 'CONFIRMING', mercOrderNo: 'PS7' });
+  state = first.state;
+  const done = paysign.stepFlow(state, {
+    kind: 'STATUS_FETCHED',
+    nowMs: NOW,
+    body: JSON.stringify({ mercOrderNo: 'PS7', payment: 'PAID', contract: 'SIGNED', contractId: '1', updatedAt: NOW }),
+  }).action;
+  assert.equal(done.kind, 'DONE');
+  assert.equal(done.outcome.payment, 'PAID');
+  assert.equal(done.outcome.mercContractCode, 'C7');
+  assert.equal(done.outcome.isFinal, true);
+  for (const bad of [{ mercOrderNo: '', mercContractCode: 'C7' }, { mercOrderNo: 'P\nS', mercContractCode: 'C7' }, { mercOrderNo: 'PS7' }]) {
+    assert.throws(() => paysign.resumeFlow(bad), (e) => e.code === 1001);
+  }
+});

@@ -104,6 +104,17 @@ impl Action {
             Action::Done { .. } => "DONE",
         }
     }
+
+    /// Where the flow is, for a progress display: `CREATING_ORDER`, `IN_CASHIER`, `CONFIRMING`
+    /// (querying or waiting to query), `DONE`.
+    pub fn stage(&self) -> &'static str {
+        match self {
+            Action::FetchTicket => "CREATING_ORDER",
+            Action::OpenCashier { .. } => "IN_CASHIER",
+            Action::QueryStatus { .. } | Action::Wait { .. } => "CONFIRMING",
+            Action::Done { .. } => "DONE",
+        }
+    }
 }
 
 /// The order a flow is about, once the ticket is known.
@@ -117,7 +128,12 @@ struct OrderRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum CashierResult {
     Returned,
-    Failed { code: i64, message: String },
+    Failed {
+        code: i64,
+        message: String,
+    },
+    /// A resumed flow: the cashier's answer was lost with the app that opened it.
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,17 +153,31 @@ struct Confirm {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
     New,
+    /// A flow re-confirming an order whose cashier opened in an earlier run of the app.
+    Resuming {
+        order: OrderRef,
+    },
     FetchingTicket,
-    InCashier { order: OrderRef, opened_ms: u64 },
-    Querying { confirm: Confirm },
-    Waiting { confirm: Confirm },
-    Done { outcome: PayAndSignOutcome },
+    InCashier {
+        order: OrderRef,
+        opened_ms: u64,
+    },
+    Querying {
+        confirm: Confirm,
+    },
+    Waiting {
+        confirm: Confirm,
+    },
+    Done {
+        outcome: PayAndSignOutcome,
+    },
 }
 
 impl Phase {
     fn name(&self) -> &'static str {
         match self {
             Phase::New => "new",
+            Phase::Resuming { .. } => "resuming",
             Phase::FetchingTicket => "fetching the ticket",
             Phase::InCashier { .. } => "in the cashier",
             Phase::Querying { .. } => "querying the status",
@@ -181,6 +211,44 @@ impl FlowState {
             cashier_opened: false,
             phase: Phase::New,
         })
+    }
+
+    /// A flow that re-confirms an order whose cashier opened in an earlier run of the app (killed
+    /// or crashed before its outcome was final): `STARTED` queries the merchant at once, then it
+    /// polls as after any cashier answer. The cashier never opens again in it.
+    pub fn resume(
+        config: FlowConfig,
+        merc_order_no: &str,
+        merc_contract_code: &str,
+    ) -> Result<FlowState, PaysignError> {
+        let check = |name: &str, value: &str, max: usize| {
+            let chars = value.chars().count();
+            if chars == 0 || chars > max || value.chars().any(char::is_control) {
+                Err(PaysignError::InvalidInput {
+                    reason: format!(
+                        "{name} must be 1..={max} characters without control characters"
+                    ),
+                })
+            } else {
+                Ok(value.to_string())
+            }
+        };
+        let order = OrderRef {
+            merc_order_no: check(
+                "mercOrderNo",
+                merc_order_no,
+                ticket::MERC_ORDER_NO_MAX_CHARS,
+            )?,
+            merc_contract_code: check(
+                "mercContractCode",
+                merc_contract_code,
+                ticket::MERC_CONTRACT_CODE_MAX_CHARS,
+            )?,
+        };
+        let mut state = FlowState::new(config)?;
+        state.cashier_opened = true;
+        state.phase = Phase::Resuming { order };
+        Ok(state)
     }
 
     /// The opaque state string.
@@ -254,6 +322,10 @@ pub fn step(
                     outcome: outcome.clone(),
                 },
             ))
+        }
+        (Phase::Resuming { order }, Event::Started) => {
+            next.started_ms = Some(now);
+            next.begin_confirm(now, order.clone(), CashierResult::Unknown)
         }
         (Phase::New, Event::Started) => {
             next.started_ms = Some(now);
@@ -652,7 +724,7 @@ impl CashierResult {
     fn code(&self) -> Option<i64> {
         match self {
             CashierResult::Failed { code, .. } => Some(*code),
-            CashierResult::Returned => None,
+            CashierResult::Returned | CashierResult::Unknown => None,
         }
     }
 }

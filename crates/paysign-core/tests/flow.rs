@@ -742,3 +742,73 @@ fn the_order_str_age_is_judged_on_the_server_clock_when_the_ticket_carries_it() 
     });
     assert_eq!(error_code(&d.done()), Some(2007));
 }
+
+#[test]
+fn a_resumed_flow_reconfirms_the_saved_order_without_a_cashier() {
+    let resumed = FlowState::resume(FlowConfig::default(), ORDER_NO, "C-0001").unwrap();
+    let mut d = Driver {
+        state: resumed,
+        now: T0,
+        actions: vec![],
+    };
+    assert!(d.state.cashier_opened());
+    // Started queries at once; a cashier event is out of phase.
+    let err = step(&d.state, d.now, &Event::CashierReturned).unwrap_err();
+    assert_eq!(err.code().as_u32(), 1001);
+    assert_eq!(d.send(Event::Started), query());
+    d.send(Event::StatusFetched {
+        body: status_body("PENDING", "PENDING"),
+    });
+    d.send(Event::TimerFired);
+    d.send(Event::StatusFetched {
+        body: status_body("PAID", "SIGNED"),
+    });
+    let outcome = d.done();
+    assert!(outcome.is_success() && outcome.is_final());
+    assert_eq!(outcome.merc_order_no.as_deref(), Some(ORDER_NO));
+    assert_eq!(outcome.merc_contract_code.as_deref(), Some("C-0001"));
+
+    // Not paid, confirmed: 4100 without a Payment Kit code.
+    let mut d = Driver {
+        state: FlowState::resume(FlowConfig::default(), ORDER_NO, "C-0001").unwrap(),
+        now: T0,
+        actions: vec![],
+    };
+    d.send(Event::Started);
+    d.send(Event::StatusFetched {
+        body: status_body("NOT_PAID", "NOT_SIGNED"),
+    });
+    let outcome = d.done();
+    assert_eq!(error_code(&outcome), Some(4100));
+    assert_eq!(outcome.error.unwrap().payment_kit_code(), None);
+
+    // Never answered: unknown, naming the order.
+    let mut d = Driver {
+        state: FlowState::resume(FlowConfig::default(), ORDER_NO, "C-0001").unwrap(),
+        now: T0,
+        actions: vec![],
+    };
+    d.send(Event::Started);
+    d.advance(31_000);
+    d.send(Event::StatusFailed {
+        http_status: None,
+        message: "offline".into(),
+    });
+    let outcome = d.done();
+    assert_eq!(outcome.payment, PaymentOutcome::Unknown);
+    assert_eq!(outcome.merc_order_no.as_deref(), Some(ORDER_NO));
+    assert_eq!(error_code(&outcome), Some(3004));
+}
+
+#[test]
+fn resume_refuses_order_numbers_the_contract_does_not_allow() {
+    for (no, code) in [
+        ("", "C1"),
+        (ORDER_NO, ""),
+        (&"x".repeat(47)[..], "C1"),
+        ("PS\n1", "C1"),
+    ] {
+        let err = FlowState::resume(FlowConfig::default(), no, code).unwrap_err();
+        assert_eq!(err.code().as_u32(), 1001, "{no:?} {code:?}");
+    }
+}

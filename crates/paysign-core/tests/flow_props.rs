@@ -342,4 +342,34 @@ proptest! {
             prop_assert!(cashiers <= 1);
         }
     }
+
+    /// A resumed flow (the cashier opened in an earlier run) obeys the same rules on any events.
+    #[test]
+    fn a_resumed_flow_obeys_the_money_rules(
+        config in any_config(),
+        events in proptest::collection::vec((any_event(), 0i64..60_000), 0..40),
+    ) {
+        let mut state = FlowState::resume(config, "PS1", "C1").unwrap();
+        let mut now = T0;
+        let mut facts = Facts { cashier_opened: true, ..Facts::default() };
+        let mut done = false;
+        for (event, delta) in std::iter::once((Event::Started, 0)).chain(events) {
+            now = now.saturating_add_signed(delta);
+            if let Ok((next, action)) = step(&state, now, &event) {
+                if !done {
+                    facts.accepted(&event);
+                }
+                let opens_cashier = matches!(action, Action::OpenCashier { .. });
+                prop_assert!(!opens_cashier, "a resumed flow opened the cashier");
+                if let Action::Done { outcome } = &action {
+                    if !done {
+                        check_outcome(outcome, &facts)?;
+                    }
+                    done = true;
+                }
+                prop_assert_eq!(&FlowState::decode(&next.encode().unwrap()).unwrap(), &next);
+                state = next;
+            }
+        }
+    }
 }

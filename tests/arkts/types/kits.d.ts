@@ -148,3 +148,21 @@ declare module '@kit.ArkTS' {
     function generateRandomUUID(entityCheck?: boolean): string;
   }
 }
+
+declare module '@kit.ArkData' {
+  import { Context } from '@kit.AbilityKit';
+  export namespace preferences {
+    type ValueType = number | string | boolean;
+    interface Options {
+      name: string;
+    }
+    interface Preferences {
+      get(key: string, defValue: ValueType): Promise<ValueType>;
+      has(key: string): Promise<boolean>;
+      put(key: string, value: ValueType): Promise<void>;
+      delete(key: string): Promise<void>;
+      flush(): Promise<void>;
+    }
+    function getPreferences(context: Context, options: Options): Promise<Preferences>;
+  }
+}

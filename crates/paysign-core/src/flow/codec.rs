@@ -125,6 +125,10 @@ impl Field for &String {
 pub(super) fn state_to_json(state: &FlowState) -> Result<String, Problem> {
     let (phase, data) = match &state.phase {
         Phase::New => ("new", None),
+        Phase::Resuming { order } => (
+            "resuming",
+            Some(Obj::default().put("order", order_obj(order))),
+        ),
         Phase::FetchingTicket => ("fetchingTicket", None),
         Phase::InCashier { order, opened_ms } => (
             "inCashier",
@@ -166,14 +170,16 @@ fn order_obj(o: &OrderRef) -> Obj {
 }
 
 fn confirm_obj(c: &Confirm) -> Obj {
-    let (cashier_code, cashier_message) = match &c.cashier {
-        CashierResult::Returned => (None, None),
-        CashierResult::Failed { code, message } => (Some(*code), Some(message.as_str())),
+    let (cashier_code, cashier_message, resumed) = match &c.cashier {
+        CashierResult::Returned => (None, None, None),
+        CashierResult::Failed { code, message } => (Some(*code), Some(message.as_str()), None),
+        CashierResult::Unknown => (None, None, Some(true)),
     };
     Obj::default()
         .put("order", order_obj(&c.order))
         .put_opt("cashierCode", cashier_code)
         .put_opt("cashierMessage", cashier_message)
+        .put_opt("resumed", resumed)
         .put("untilMs", c.until_ms)
         .put("queries", c.queries)
         .put_opt("lastStatus", c.last_status.as_ref().map(status_obj))
@@ -409,6 +415,12 @@ pub(super) fn state_from_value(value: &Value) -> Result<FlowState, Problem> {
             return Err(format!("state.data is not expected in phase {phase}"))
         }
         "new" => Phase::New,
+        "resuming" => {
+            let mut d = Reader::new(need(phase)?, "state.data")?;
+            let order = order_from_value(d.get("order")?)?;
+            d.end()?;
+            Phase::Resuming { order }
+        }
         "fetchingTicket" => Phase::FetchingTicket,
         "inCashier" => {
             let mut d = Reader::new(need(phase)?, "state.data")?;
@@ -466,10 +478,24 @@ fn order_from_value(value: &Value) -> Result<OrderRef, Problem> {
 fn confirm_from_value(value: &Value) -> Result<Confirm, Problem> {
     let mut r = Reader::new(value, "confirm")?;
     let order = order_from_value(r.get("order")?)?;
-    let cashier = match (r.opt_i64("cashierCode")?, r.opt_string("cashierMessage")?) {
-        (None, None) => CashierResult::Returned,
-        (Some(code), Some(message)) => CashierResult::Failed { code, message },
-        _ => return Err("confirm.cashierCode and cashierMessage go together".to_string()),
+    let resumed = match r.opt("resumed") {
+        None => false,
+        Some(Value::Bool(true)) => true,
+        Some(_) => return Err(r.bad("resumed")),
+    };
+    let cashier = match (
+        r.opt_i64("cashierCode")?,
+        r.opt_string("cashierMessage")?,
+        resumed,
+    ) {
+        (None, None, false) => CashierResult::Returned,
+        (None, None, true) => CashierResult::Unknown,
+        (Some(code), Some(message), false) => CashierResult::Failed { code, message },
+        _ => {
+            return Err(
+                "confirm.cashierCode, cashierMessage and resumed do not go together".to_string(),
+            )
+        }
     };
     let confirm = Confirm {
         order,

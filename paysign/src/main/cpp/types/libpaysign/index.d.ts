@@ -41,7 +41,7 @@ export interface ErrorInfoInput {
 export interface PaysignError {
   /** Stable numeric code (docs/native-api.md). */
   code: number
-  kind: string
+  kind: 'INVALID_INPUT' | 'BUSY' | 'INVALID_STATE' | 'INVALID_TICKET' | 'MERCHANT' | 'UNKNOWN_OUTCOME' | 'CANCELED' | 'PAYMENT_FAILED' | 'RATE_LIMITED' | 'NETWORK' | 'TIMEOUT' | 'INTERNAL' | 'CONTRACT_NOT_SIGNED' | 'CONTRACT_UNCONFIRMED'
   /** Trying again later can succeed. */
   retryable: boolean
   /** Money may have moved: ask the merchant server. */
@@ -68,12 +68,19 @@ export interface FlowConfig {
   expectedAppId?: string
 }
 
+/** Input of `resumeFlow`: the saved order, and the flow settings (defaults when absent). */
+export interface ResumeFlowInput {
+  config?: FlowConfig
+  mercOrderNo: string
+  mercContractCode: string
+}
+
 /**
  * What happened: `kind` is STARTED | TICKET_FETCHED | TICKET_FAILED | CASHIER_RETURNED |
  * CASHIER_FAILED | STATUS_FETCHED | STATUS_FAILED | TIMER_FIRED.
  */
 export interface FlowEvent {
-  kind: string
+  kind: 'STARTED' | 'TICKET_FETCHED' | 'TICKET_FAILED' | 'CASHIER_RETURNED' | 'CASHIER_FAILED' | 'STATUS_FETCHED' | 'STATUS_FAILED' | 'TIMER_FIRED'
   /** The caller's clock, milliseconds since the epoch. */
   nowMs: number
   /** TICKET_FETCHED, STATUS_FETCHED: the merchant server's JSON text. */
@@ -88,7 +95,12 @@ export interface FlowEvent {
 
 /** What to do next: `kind` is FETCH_TICKET | OPEN_CASHIER | QUERY_STATUS | WAIT | DONE. */
 export interface FlowAction {
-  kind: string
+  kind: 'FETCH_TICKET' | 'OPEN_CASHIER' | 'QUERY_STATUS' | 'WAIT' | 'DONE'
+  /**
+   * Where the flow is, for a progress display: CREATING_ORDER (FETCH_TICKET), IN_CASHIER
+   * (OPEN_CASHIER), CONFIRMING (QUERY_STATUS, WAIT), DONE.
+   */
+  stage: 'CREATING_ORDER' | 'IN_CASHIER' | 'CONFIRMING' | 'DONE'
   /** OPEN_CASHIER: pass to `requestPayment` verbatim. */
   orderStr?: string
   /** OPEN_CASHIER, QUERY_STATUS: the order (from OPEN_CASHIER on, money may move: keep it). */
@@ -103,10 +115,8 @@ export interface FlowAction {
 
 /** The result of one pay-and-sign. */
 export interface PayAndSignOutcome {
-  /** PAID | NOT_PAID | CANCELED | PENDING | UNKNOWN */
-  payment: string
-  /** SIGNED | NOT_SIGNED | PENDING | UNKNOWN */
-  contract: string
+  payment: 'PAID' | 'NOT_PAID' | 'CANCELED' | 'PENDING' | 'UNKNOWN'
+  contract: 'SIGNED' | 'NOT_SIGNED' | 'PENDING' | 'UNKNOWN'
   mercOrderNo?: string
   mercContractCode?: string
   contractId?: string
@@ -157,6 +167,12 @@ export declare function errorInfo(input: ErrorInfoInput): PaysignError
 /** A new flow: the opaque initial state. */
 export declare function newFlow(config: FlowConfig): string
 
+/**
+ * A flow that re-confirms an order whose cashier opened in an earlier run of the app: its first
+ * step (`STARTED`) queries the merchant; the cashier never opens in it.
+ */
+export declare function resumeFlow(input: ResumeFlowInput): string
+
 /** One step of the flow: the next state and the action to perform. */
 export declare function stepFlow(state: string, event: FlowEvent): FlowStep
 
@@ -165,3 +181,15 @@ export declare function stepFlow(state: string, event: FlowEvent): FlowStep
  * (`panicCaught`), and with `forcePanic` one inside the export comes back as error 5002.
  */
 export declare function selfTest(input: SelfTestInput): SelfTestResult
+
+export type PaymentState = PayAndSignOutcome['payment']
+
+export type ContractState = PayAndSignOutcome['contract']
+
+export type ErrorKind = PaysignError['kind']
+
+export type FlowEventKind = FlowEvent['kind']
+
+export type FlowActionKind = FlowAction['kind']
+
+export type ProgressStage = FlowAction['stage']
