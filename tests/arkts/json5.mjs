@@ -153,9 +153,9 @@ function hvigorfile(dir, task) {
 // The HAR README's error tables (zh and en) list exactly the PaysignErrorCode constants, which the
 // hypium suite ErrorTable checks against the native library's table.
 {
-  const enumText = readFileSync(join(root, 'paysign/src/main/ets/Types.ets'), 'utf8');
-  const body = /export enum PaysignErrorCode \{([^}]*)\}/.exec(enumText)?.[1] ?? '';
-  const codes = [...body.matchAll(/= (\d+)/g)].map((m) => m[1]).join(',');
+  // Generated from the Rust table (crates/paysign-core/tests/har_error_codes.rs).
+  const enumText = readFileSync(join(root, 'paysign/src/main/ets/ErrorCode.ets'), 'utf8');
+  const codes = [...enumText.matchAll(/^ {2}[A-Z_]+ = (\d+),$/gm)].map((m) => m[1]).join(',');
   const readme = readFileSync(join(root, 'paysign/README.md'), 'utf8');
   const halves = readme.split('## English');
   for (const [i, half] of halves.entries()) {

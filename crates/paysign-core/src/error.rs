@@ -156,6 +156,41 @@ impl ErrorCode {
         ErrorCode::ContractUnconfirmed,
     ];
 
+    /// The code's constant name in the HAR's `PaysignErrorCode` (generated from this table).
+    pub fn constant_name(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "INVALID_INPUT",
+            ErrorCode::Busy => "BUSY",
+            ErrorCode::InvalidState => "INVALID_STATE",
+            ErrorCode::InvalidTicket => "TICKET_MALFORMED",
+            ErrorCode::OrderStrNotJson => "ORDER_STR_NOT_JSON",
+            ErrorCode::OrderStrNotObject => "ORDER_STR_NOT_OBJECT",
+            ErrorCode::OrderStrMissingField => "ORDER_STR_FIELD_MISSING",
+            ErrorCode::OrderStrWrongType => "ORDER_STR_FIELD_TYPE",
+            ErrorCode::OrderStrBadValue => "ORDER_STR_FIELD_VALUE",
+            ErrorCode::PrepayExpired => "PREPAY_ID_EXPIRED",
+            ErrorCode::TimestampInFuture => "ORDER_STR_FROM_FUTURE",
+            ErrorCode::AppIdMismatch => "APP_ID_MISMATCH",
+            ErrorCode::TicketUnreachable => "MERCHANT_UNREACHABLE",
+            ErrorCode::TicketRefused => "MERCHANT_REFUSED",
+            ErrorCode::StatusMalformed => "MERCHANT_STATUS_MALFORMED",
+            ErrorCode::ConfirmTimedOut => "OUTCOME_UNCONFIRMED",
+            ErrorCode::CashierCanceled => "USER_CANCELED",
+            ErrorCode::CashierPayFailed => "PAYMENT_FAILED",
+            ErrorCode::CashierAlreadyProcessed => "ALREADY_PROCESSED",
+            ErrorCode::CashierContractFailed => "PAYMENT_KIT_CONTRACT_FAILED",
+            ErrorCode::CashierRateLimited => "RATE_LIMITED",
+            ErrorCode::CashierNetwork => "PAYMENT_KIT_NETWORK",
+            ErrorCode::NotPaidConfirmed => "NOT_PAID_CONFIRMED",
+            ErrorCode::CashierParameterError => "PAYMENT_KIT_PARAMETER",
+            ErrorCode::CashierUnknownCode => "PAYMENT_KIT_UNKNOWN",
+            ErrorCode::DeadlineExceeded => "TIMEOUT",
+            ErrorCode::Internal => "INTERNAL",
+            ErrorCode::ContractNotSigned => "CONTRACT_NOT_SIGNED",
+            ErrorCode::ContractUnconfirmed => "CONTRACT_UNCONFIRMED",
+        }
+    }
+
     /// The numeric code.
     pub fn as_u32(self) -> u32 {
         self as u32
