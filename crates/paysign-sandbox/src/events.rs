@@ -1,7 +1,7 @@
 //! "Something happened to this order": every state change the sandbox makes is appended to the
 //! event log (SQLite, so `/sandbox/events` can list it) and published on a broadcast channel.
-//! The signed callbacks to the merchant (next issue) are a subscriber of this channel: each
-//! event maps to one notification (see `notifications`).
+//! The callback dispatcher reads the log and is woken by this channel: each event maps to at
+//! most one notification (see `notifications`, `dispatcher`).
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -65,7 +65,7 @@ pub struct SandboxEvent {
     pub key: String,
 }
 
-/// Live subscribers of events (the future callback dispatcher, tests).
+/// Live subscribers of events (the callback dispatcher, tests).
 #[derive(Debug, Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<SandboxEvent>,

@@ -3,7 +3,7 @@
 //!
 //! - `merchant_api`: the Payment Kit endpoints, PayMercAuth-checked, answers signed with SM2;
 //! - `lifecycle`: every state change of orders, contracts and refunds (merchant API, operator,
-//!   and later the phone-side cashier all drive it), each one an event in `events`;
+//!   and the phone-side cashier all drive it), each one an event in `events`;
 //! - `notifications`: the signed notification Payment Kit sends for an event;
 //! - `cashier`: `POST /sandbox/cashier`, the phone's cashier checking an orderStr and playing a
 //!   decision (pay and sign, pay only, cancel, fail, network error, already processed);

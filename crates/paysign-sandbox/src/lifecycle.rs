@@ -1,6 +1,6 @@
 //! Every state change of orders, contracts and refunds, in one place: the merchant API (pre-order,
 //! refund, unsign), the operator API acting as the cashier and Payment Kit (pay, sign, fail,
-//! expire, finish a refund, user unsign), and the future phone-side cashier all call these.
+//! expire, finish a refund, user unsign), and the phone-side cashier (`cashier`) all call these.
 //! Each change runs in one SQLite transaction, appends its event, and publishes it once committed.
 
 use std::sync::Arc;

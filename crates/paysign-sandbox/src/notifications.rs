@@ -1,7 +1,7 @@
 //! The notification Payment Kit sends for an event (spec §5), built from the sandbox's state in
-//! paysign-pas's notification models and signed with the sandbox key. The callback dispatcher of
-//! the next issue POSTs exactly these bodies; today the operator API serves them so a merchant
-//! server (and the tests) can be fed real signed notifications.
+//! paysign-pas's notification models and signed with the sandbox key. The callback dispatcher
+//! POSTs exactly these bodies; the operator API serves them too, so a merchant server (and the
+//! tests) can be fed real signed notifications by hand.
 
 use paysign_pas::model::notify::NotificationHeader;
 use paysign_pas::model::{
