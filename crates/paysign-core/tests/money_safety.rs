@@ -1,10 +1,7 @@
-//! DESIGN.md's money-safety rules, checked on the cases the `flow_events` fuzz target found
-//! breaking them (docs/reliability.md). After a cancel or pay failure the reducer asks the merchant
-//! server once; these tests say what that one answer may and may not be turned into.
-//!
-//! The ignored ones fail today and are kept as the regression tests of those findings: un-ignore
-//! each when the reducer is fixed, and set `TOLERATE_KNOWN_ONCE_QUERY_FINDING` in
-//! `crates/paysign-fuzz/src/targets.rs` to `false`.
+//! DESIGN.md's money-safety rules on the cases the `flow_events` fuzz target found breaking them
+//! in the reducer of 014fc94 (docs/reliability.md): after a cancel or a pay failure, a failed or
+//! PENDING status answer was read as CANCELED / NOT_PAID, and a PAID answer kept the cashier's
+//! retryable error. The reducer now polls after every cashier answer; these keep it that way.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -79,7 +76,6 @@ fn a_paid_answer_after_a_cancel_is_paid() {
 }
 
 #[test]
-#[ignore = "known finding (docs/reliability.md): a failed status call after a cancel reads as CANCELED"]
 fn a_failed_status_call_after_a_cancel_is_not_read_as_not_paid() {
     for code in [CANCELED, PAY_FAILED] {
         let failed = Event::StatusFailed {
@@ -98,7 +94,6 @@ fn a_failed_status_call_after_a_cancel_is_not_read_as_not_paid() {
 }
 
 #[test]
-#[ignore = "known finding (docs/reliability.md): a PENDING answer after a cancel reads as CANCELED"]
 fn a_pending_answer_after_a_cancel_is_not_read_as_not_paid() {
     for code in [CANCELED, PAY_FAILED] {
         let outcome = run(code, &[status("PENDING")]);
@@ -113,7 +108,6 @@ fn a_pending_answer_after_a_cancel_is_not_read_as_not_paid() {
 }
 
 #[test]
-#[ignore = "known finding (docs/reliability.md): PAID after a cancel carries the retryable cancel error"]
 fn a_paid_outcome_never_carries_a_retryable_error() {
     for code in [CANCELED, PAY_FAILED] {
         let outcome = run(code, &[status("PAID")]);

@@ -6,7 +6,6 @@ use std::io::Write as _;
 
 use paysign_core::{step, Event, FlowConfig, FlowState};
 use paysign_pas::auth::{HttpMethod, MerchantSigner};
-use paysign_pas::callback;
 use paysign_pas::model::ResponseEnvelope;
 
 use crate::{private_key, GMT_MESSAGE, KEY_POINT_HEX, KEY_SCALAR_HEX, NOW_MS};
@@ -81,7 +80,7 @@ pub fn all() -> Result<Vec<Seed>, String> {
     );
 
     let sign = |body: serde_json::Value| -> Result<Vec<u8>, String> {
-        callback::sign_message(&body, &key)
+        paysign_pas::simulator::sign_message(&body, &key)
             .map(String::into_bytes)
             .map_err(|e| e.to_string())
     };
@@ -133,7 +132,7 @@ pub fn all() -> Result<Vec<Seed>, String> {
     add(
         "notification",
         "answer",
-        paysign_pas::response::sign_response(&ResponseEnvelope::success(), &key)
+        paysign_pas::simulator::sign_response(&ResponseEnvelope::success(), &key)
             .map_err(|e| e.to_string())?
             .into_bytes(),
     );

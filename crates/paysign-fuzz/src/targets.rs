@@ -8,10 +8,11 @@ use paysign_core::outcome::PaymentOutcome;
 use paysign_core::status::MerchantPayment;
 use paysign_core::{redact, step, Action, Event, FlowConfig, FlowState, MerchantStatus, Ticket};
 use paysign_crypto::{PrivateKey, PublicKey};
-use paysign_pas::auth::{self, HttpMethod};
+use paysign_pas::auth::HttpMethod;
 use paysign_pas::model::notify::{
     ContractSignedNotification, PaymentNotification, RefundNotification, UnsignNotification,
 };
+use paysign_pas::simulator::auth as sim_auth;
 use paysign_pas::{bill, callback, response};
 
 use crate::{GMT_MESSAGE, KEY_POINT_HEX, KEY_SCALAR_HEX, NOW_MS};
@@ -81,23 +82,7 @@ struct ServerSaid {
     merc_order_no: Option<String>,
     paid: bool,
     not_paid: bool,
-    /// The cashier's answer, once the reducer took one: `Some(None)` returned, `Some(Some(code))`
-    /// failed with that Payment Kit code.
-    cashier: Option<Option<i64>>,
 }
-
-/// Cashier codes after which the reducer ends NOT_PAID without asking the merchant server: the
-/// cashier refused to start (parameter error, called too often), so no payment was taken.
-const CASHIER_DID_NOT_START: [i64; 2] = [401, 1_001_930_010];
-
-/// Known findings (docs/reliability.md, flow_events): after a cancel or pay failure the reducer
-/// asks the merchant server once and (1) reads a failed, malformed or PENDING answer as
-/// CANCELED / NOT_PAID, (2) reports a PAID answer with the cashier's retryable cancel or
-/// pay-failed error — both against DESIGN.md's money-safety rules. While this is `true` the target
-/// does not stop on that one case, so a long run can look for anything else; the case itself is
-/// kept by `paysign-core/tests/money_safety.rs` (ignored until the reducer is fixed).
-pub const TOLERATE_KNOWN_ONCE_QUERY_FINDING: bool = true;
-const CASHIER_ASK_ONCE: [i64; 2] = [1_001_930_000, 1_001_930_001];
 
 /// The pay-and-sign reducer driven by a fuzzed sequence of events and times. Bodies are either
 /// raw fuzz bytes or well-formed tickets and statuses built from fuzzed parts, so the fuzzer
@@ -141,7 +126,6 @@ pub fn flow_events(data: &[u8]) {
         }
         // The reducer reads a clock that goes back as standing still (from the last step it took).
         let clock = latest.max(now);
-        let awaiting_cashier = state.cashier_opened() && said.cashier.is_none() && !state.is_done();
         match step(&state, now, &event) {
             Ok((next, action)) => {
                 if let Event::StatusFetched { body } = &event {
@@ -150,13 +134,6 @@ pub fn flow_events(data: &[u8]) {
                             said.paid |= status.payment == MerchantPayment::Paid;
                             said.not_paid |= status.payment == MerchantPayment::NotPaid;
                         }
-                    }
-                }
-                if awaiting_cashier {
-                    match &event {
-                        Event::CashierReturned => said.cashier = Some(None),
-                        Event::CashierFailed { code, .. } => said.cashier = Some(Some(*code)),
-                        _ => {}
                     }
                 }
                 if let Some(first) = &done {
@@ -196,7 +173,7 @@ fn check_action(
     cashiers: &mut u32,
 ) {
     match action {
-        Action::OpenCashier { order_str } => {
+        Action::OpenCashier { order_str, .. } => {
             *cashiers += 1;
             assert!(*cashiers <= 1, "the cashier opened twice");
             let checked =
@@ -209,20 +186,14 @@ fn check_action(
                 match outcome.payment {
                     PaymentOutcome::Paid => assert!(said.paid, "PAID unconfirmed: {outcome:?}"),
                     PaymentOutcome::NotPaid | PaymentOutcome::Canceled => {
-                        let code = said.cashier.flatten().unwrap_or_default();
-                        let exempt = CASHIER_DID_NOT_START.contains(&code)
-                            || (TOLERATE_KNOWN_ONCE_QUERY_FINDING
-                                && CASHIER_ASK_ONCE.contains(&code));
-                        assert!(said.not_paid || exempt, "not paid unconfirmed: {outcome:?}")
+                        assert!(said.not_paid, "not paid unconfirmed: {outcome:?}")
                     }
                     PaymentOutcome::Pending | PaymentOutcome::Unknown => {}
                 }
             } else {
                 assert_eq!(outcome.payment, PaymentOutcome::NotPaid, "{outcome:?}");
             }
-            let asked_once = TOLERATE_KNOWN_ONCE_QUERY_FINDING
-                && CASHIER_ASK_ONCE.contains(&said.cashier.flatten().unwrap_or_default());
-            if outcome.payment == PaymentOutcome::Paid && !asked_once {
+            if outcome.payment == PaymentOutcome::Paid {
                 if let Some(error) = &outcome.error {
                     assert!(!error.info().retryable, "PAID with a retryable {error:?}");
                 }
@@ -546,19 +517,19 @@ pub fn pay_merc_auth(data: &[u8]) {
     let path = parts.next().unwrap_or_default();
     let body = parts.next().unwrap_or_default();
     let Some(key) = public_key() else { return };
-    let parsed = auth::parse_pay_merc_auth(Some(header));
+    let parsed = sim_auth::parse_pay_merc_auth(Some(header));
     let method = if body.is_empty() {
         HttpMethod::Get
     } else {
         HttpMethod::Post
     };
-    if let Ok(verified) = auth::verify_pay_merc_auth(Some(header), method, path, body, key) {
+    if let Ok(verified) = sim_auth::verify_pay_merc_auth(Some(header), method, path, body, key) {
         assert_eq!(parsed.as_ref().ok(), Some(&verified));
     }
     if let Ok(parsed) = parsed {
         for now in [0, i64::MIN, i64::MAX, NOW_MS as i64] {
             for window in [0, 300_000, i64::MAX] {
-                let _ = auth::check_time(&parsed, now, window);
+                let _ = sim_auth::check_time(&parsed, now, window);
             }
         }
         let _ = parsed.to_header_value();

@@ -101,8 +101,14 @@ fn signed_seeds_verify_with_the_fuzz_key() {
             } else {
                 paysign_pas::HttpMethod::Post
             };
-            paysign_pas::auth::verify_pay_merc_auth(Some(header), method, path, body, &key)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            paysign_pas::simulator::auth::verify_pay_merc_auth(
+                Some(header),
+                method,
+                path,
+                body,
+                &key,
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
     }
 }
