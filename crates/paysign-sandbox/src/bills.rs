@@ -1,4 +1,5 @@
-//! Bills generated from the sandbox's own orders and refunds: a zip holding one CSV in Huawei's
+//! Bills generated from the sandbox's own orders, withholding debits and refunds: a zip holding
+//! one CSV in Huawei's
 //! column layout (spec §4.8; paysign-pas's column constants, so both sides agree), amounts in
 //! yuan with two decimals. The download link itself is served by `merchant_api`.
 
@@ -58,8 +59,43 @@ fn on_day(ms: Option<i64>, day: NaiveDate) -> bool {
 /// One bill line, by column name (paysign-pas's column constants).
 pub type Line = BTreeMap<&'static str, String>;
 
-/// The bill's lines: payments that succeeded on `day` (收单) and refunds that succeeded on it
-/// (退款), Beijing time, optionally narrowed to one sub-merchant of a service provider.
+/// What the columns shared by every line of one payment need.
+struct Trade<'a> {
+    sub_merc_no: Option<&'a String>,
+    product_instance_no: String,
+    product_name: &'static str,
+    currency: &'a str,
+    total_amount: i64,
+    app_id: Option<&'a String>,
+}
+
+impl<'a> Trade<'a> {
+    fn order(o: &'a store::Order) -> Self {
+        Self {
+            sub_merc_no: o.sub_merc_no.as_ref(),
+            product_instance_no: format!("SBX-PAS-{}", o.channel.to_uppercase()),
+            product_name: "支付并签约",
+            currency: &o.currency,
+            total_amount: o.total_amount,
+            app_id: o.app_id.as_ref(),
+        }
+    }
+
+    fn debit(d: &'a crate::withhold::Debit) -> Self {
+        Self {
+            sub_merc_no: d.sub_merc_no.as_ref(),
+            product_instance_no: "SBX-WITHHOLD".to_owned(),
+            product_name: "免密代扣",
+            currency: &d.currency,
+            total_amount: d.total_amount,
+            app_id: d.app_id.as_ref().or(d.sp_app_id.as_ref()),
+        }
+    }
+}
+
+/// The bill's lines: payments and withholding debits that succeeded on `day` (收单) and refunds
+/// that succeeded on it (退款), Beijing time, optionally narrowed to one sub-merchant of a
+/// service provider.
 pub fn lines(
     c: &Connection,
     merchant: &Merchant,
@@ -73,12 +109,12 @@ pub fn lines(
         |o: &store::Order| sub_merc_no.is_none() || o.sub_merc_no.as_deref() == sub_merc_no;
     let sp = merchant.model == MerchantModel::Sp;
     // Columns shared by payment and refund lines of an order.
-    let base = |o: &store::Order| -> Line {
+    let base = |o: Trade<'_>| -> Line {
         let mut line = Line::new();
         // For a service provider the line's merchant is the sub-merchant and the partner is
         // the provider itself.
         if sp {
-            let sub = o.sub_merc_no.clone().unwrap_or_default();
+            let sub = o.sub_merc_no.cloned().unwrap_or_default();
             let name = merchant
                 .sub_merchant(&sub)
                 .map(|s| s.name.clone())
@@ -91,18 +127,15 @@ pub fn lines(
             line.insert(t::MERCHANT_NAME, merchant.name.clone());
             line.insert(t::MERC_NO, merchant.merc_no.clone());
         }
-        line.insert(
-            t::PRODUCT_INSTANCE_NO,
-            format!("SBX-PAS-{}", o.channel.to_uppercase()),
-        );
-        line.insert(t::PRODUCT_NAME, "支付并签约".to_owned());
+        line.insert(t::PRODUCT_INSTANCE_NO, o.product_instance_no);
+        line.insert(t::PRODUCT_NAME, o.product_name.to_owned());
         line.insert(t::BANK_NAME, "沙箱银行".to_owned());
         line.insert(t::CARD_TYPE, "借记卡".to_owned());
-        line.insert(t::CURRENCY, o.currency.clone());
+        line.insert(t::CURRENCY, o.currency.to_owned());
         line.insert(t::ORDER_AMOUNT, yuan(o.total_amount));
         line.insert(t::PROMOTION_AMOUNT, yuan(0));
         line.insert(t::FEE_AMOUNT, yuan(0));
-        line.insert(t::APP_ID, o.app_id.clone().unwrap_or_default());
+        line.insert(t::APP_ID, o.app_id.cloned().unwrap_or_default());
         line
     };
     let settle_day = day.format("%Y-%m-%d").to_string();
@@ -129,7 +162,7 @@ pub fn lines(
     };
     for o in orders.iter().filter(|o| in_scope(o)) {
         if o.status == OrderStatus::TrxSuccess && on_day(o.finish_ms, day) {
-            let mut line = base(o);
+            let mut line = base(Trade::order(o));
             line.insert(t::CREATED_AT, clock::format_plain(o.created_ms));
             line.insert(
                 t::FINISHED_AT,
@@ -142,12 +175,28 @@ pub fn lines(
             push(line, o.total_amount);
         }
     }
+    for d in crate::withhold::debits(c, Some(&merchant.merc_no))? {
+        let in_scope = sub_merc_no.is_none() || d.sub_merc_no.as_deref() == sub_merc_no;
+        if d.status == OrderStatus::TrxSuccess && on_day(d.finish_ms, day) && in_scope {
+            let mut line = base(Trade::debit(&d));
+            line.insert(t::CREATED_AT, clock::format_plain(d.created_ms));
+            line.insert(
+                t::FINISHED_AT,
+                d.finish_ms.map(clock::format_plain).unwrap_or_default(),
+            );
+            line.insert(t::SYS_TRANS_ORDER_NO, d.sys_trans_order_no.clone());
+            line.insert(t::MERC_ORDER_NO, d.merc_order_no.clone());
+            line.insert(t::TRADE_TYPE, "收单".to_owned());
+            line.insert(t::PAYLOAD, d.payload.clone().unwrap_or_default());
+            push(line, d.total_amount);
+        }
+    }
     for r in store::refunds(c, Some(&merchant.merc_no), None)? {
         let Some(o) = orders.iter().find(|o| o.merc_order_no == r.merc_order_no) else {
             continue;
         };
         if r.status == RefundStatus::RefundSuccess && on_day(r.finish_ms, day) && in_scope(o) {
-            let mut line = base(o);
+            let mut line = base(Trade::order(o));
             line.insert(t::CREATED_AT, clock::format_plain(r.created_ms));
             line.insert(
                 t::FINISHED_AT,

@@ -592,3 +592,120 @@ async fn refused_debits_store_nothing() {
         SubCode::MercOrderNotExist
     );
 }
+
+#[tokio::test]
+async fn charged_debits_are_in_the_trade_bill() {
+    let fx = sandbox(settings(AutoResult::Off, 0)).await;
+    let client = fx.client(SP);
+    let contract_id = signed_contract(&fx, SP, "PAS-BILL").await;
+    for no in ["DEBIT-B1", "DEBIT-B2"] {
+        client
+            .partner_withhold(&sp_debit(no, &contract_id, 1999))
+            .await
+            .unwrap();
+    }
+    let charged = fx
+        .act(&format!("/sandbox/debits/{SP}/DEBIT-B1/succeed"))
+        .await;
+    // A failed debit moves no money: not in the bill.
+    fx.act(&format!("/sandbox/debits/{SP}/DEBIT-B2/fail")).await;
+    let day = paysign_sandbox::clock::beijing_day(charged["finishMs"].as_i64().unwrap()).unwrap();
+    fx.advance_clock(24 * 3600 * 1000).await;
+    let date = day.format("%Y%m%d").to_string();
+    let rows = client.trade_bill(&date, Some(SUB)).await.unwrap().unwrap();
+    let debit_rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r.merc_order_no.starts_with("DEBIT-"))
+        .collect();
+    assert_eq!(debit_rows.len(), 1, "{rows:?}");
+    let row = debit_rows[0];
+    assert_eq!(row.merc_order_no, "DEBIT-B1");
+    assert_eq!(row.trade_type, "收单");
+    assert_eq!((row.trade_amount_fen, row.order_amount_fen), (1999, 1999));
+    assert_eq!(
+        row.sys_trans_order_no,
+        charged["sysTransOrderNo"].as_str().unwrap()
+    );
+    assert_eq!(row.merc_no, SUB);
+    assert_eq!(row.product_name.as_deref(), Some("免密代扣"));
+    // The pay-and-sign payment that signed the contract is there too; another sub-merchant's
+    // bill has neither.
+    assert!(rows.iter().any(|r| r.merc_order_no == "PAS-BILL"));
+    let other = client
+        .trade_bill(&date, Some(OTHER_SUB))
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(other.is_empty(), "{other:?}");
+}
+
+#[tokio::test]
+async fn a_restart_with_a_database_keeps_debits_and_finishes_the_due_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sandbox.sqlite");
+    let key_file = dir.path().join("sandbox.pem");
+    std::fs::write(
+        &key_file,
+        paysign_crypto::PrivateKey::generate_sm2()
+            .unwrap()
+            .to_pkcs8_pem()
+            .as_str(),
+    )
+    .unwrap();
+    let options = |o: &mut paysign_sandbox::SandboxOptions| {
+        o.db = Some(db.clone());
+        o.key = Some(key_file.clone());
+        o.withhold = settings(AutoResult::Success, 500);
+        o.callbacks = Some(CallbackOptions {
+            schedule: RetrySchedule::from_delays(vec![Duration::from_millis(50); 3]),
+            timeout: Duration::from_secs(3),
+        });
+    };
+    let rx = Receiver::start().await;
+    let fx = Fixture::start_with(options).await;
+    let contract_id = signed_contract(&fx, DIRECT, "PAS-DB").await;
+    let mut req = direct_debit("DEBIT-DB1", &contract_id, 4200);
+    req.order.callback_url = rx.url("/debit");
+    let accepted = fx.client(DIRECT).withhold(&req).await.unwrap();
+    let Fixture { sandbox, keys, .. } = fx;
+    sandbox.shutdown().await.unwrap();
+    // Past its due time with the sandbox stopped: the stopped worker finished nothing.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let status: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT status FROM debits WHERE merc_order_no = 'DEBIT-DB1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "TRX_PROC");
+
+    let sandbox = paysign_sandbox::start({
+        let mut o = paysign_sandbox::SandboxOptions {
+            config: config(&keys),
+            ..Default::default()
+        };
+        options(&mut o);
+        o
+    })
+    .await
+    .unwrap();
+    let fx = Fixture {
+        sandbox,
+        keys,
+        http: reqwest::Client::new(),
+    };
+    let client = fx.client(DIRECT);
+    assert_eq!(settled(&client, "DEBIT-DB1").await, OrderStatus::Success);
+    let got = rx.wait_for(1, WAIT).await;
+    let n = callback::parse_withhold(got[0].body.as_bytes(), &fx.sandbox_key()).unwrap();
+    assert_eq!(n.sys_trans_order_no, accepted.sys_trans_order_no.unwrap());
+    assert_eq!(n.total_amount, 4200);
+    // Asking again after the restart is still the same debit.
+    let again = client.withhold(&req).await.unwrap();
+    assert_eq!(
+        again.sys_trans_order_no.as_deref(),
+        Some(n.sys_trans_order_no.as_str())
+    );
+}
