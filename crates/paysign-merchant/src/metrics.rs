@@ -34,6 +34,7 @@ pub struct Metrics {
     registry: Arc<Mutex<Registry>>,
     callbacks: Family<CallbackLabels, Counter>,
     payment_kit: Family<CallLabels, Histogram>,
+    payment_kit_calls: Family<CallLabels, Counter>,
     backlog: Family<KindLabels, Gauge>,
     orders: Counter,
 }
@@ -68,6 +69,12 @@ impl Metrics {
             "Latency of Payment Kit API calls, by API and outcome",
             payment_kit.clone(),
         );
+        let payment_kit_calls = Family::<CallLabels, Counter>::default();
+        registry.register(
+            "payment_kit_calls",
+            "Payment Kit API calls, by API and outcome",
+            payment_kit_calls.clone(),
+        );
         let backlog = Family::<KindLabels, Gauge>::default();
         registry.register(
             "reconcile_backlog",
@@ -84,6 +91,7 @@ impl Metrics {
             registry: Arc::new(Mutex::new(registry)),
             callbacks,
             payment_kit,
+            payment_kit_calls,
             backlog,
             orders,
         }
@@ -109,12 +117,24 @@ impl Metrics {
     }
 
     pub fn observe_payment_kit(&self, api: &str, outcome: &str, elapsed: Duration) {
+        let labels = CallLabels {
+            api: api.to_owned(),
+            outcome: outcome.to_owned(),
+        };
         self.payment_kit
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+        self.payment_kit_calls.get_or_create(&labels).inc();
+    }
+
+    /// How many calls of an API ended with an outcome (`ok`, `refused`, `unknown`, `error`).
+    pub fn payment_kit_calls(&self, api: &str, outcome: &str) -> u64 {
+        self.payment_kit_calls
             .get_or_create(&CallLabels {
                 api: api.to_owned(),
                 outcome: outcome.to_owned(),
             })
-            .observe(elapsed.as_secs_f64());
+            .get()
     }
 
     pub fn set_backlog(&self, kind: &str, value: i64) {

@@ -23,6 +23,7 @@ on_both_databases!(
     refunds_are_idempotent_and_bounded,
     unsign_ends_the_contract_and_a_late_sign_does_not_revive_it,
     bills_are_checked_against_the_database,
+    instances_share_the_reconcile_work_without_doubling_it,
 );
 
 const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
@@ -590,5 +591,38 @@ async fn bills_are_checked_against_the_database(backend: Backend) {
         400
     );
     assert_eq!(bench.admin_get("/admin/bills/weekly/20240101").await.0, 400);
+    bench.stop().await;
+}
+
+async fn instances_share_the_reconcile_work_without_doubling_it(backend: Backend) {
+    let mut bench = Bench::start(backend).await;
+    bench.add_server().await;
+    let mut numbers = Vec::new();
+    for i in 0..6 {
+        let (no, _) = bench.new_order(&format!("user-{i}")).await;
+        bench.pay(&no).await;
+        numbers.push(no);
+    }
+    // Both instances reconcile at once; leases hand each order to one of them.
+    let (a, b) = tokio::join!(
+        paysign_merchant::reconcile::run_once(&bench.servers[0].state),
+        paysign_merchant::reconcile::run_once(&bench.servers[1].state),
+    );
+    assert!(a + b >= 6, "{a} + {b}");
+    let queries: u64 = bench
+        .servers
+        .iter()
+        .map(|s| s.state.metrics.payment_kit_calls("query_order", "ok"))
+        .sum();
+    assert_eq!(queries, 6, "each pending payment is asked about once");
+    for (i, no) in numbers.iter().enumerate() {
+        let (_, s) = bench.status(&format!("user-{i}"), no).await;
+        assert_eq!(s["payment"], "PAID", "{no}");
+    }
+    // Settled: nothing is due any more, on either instance.
+    assert_eq!(
+        paysign_merchant::reconcile::run_once(&bench.servers[1].state).await,
+        0
+    );
     bench.stop().await;
 }

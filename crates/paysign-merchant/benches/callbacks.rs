@@ -1,0 +1,228 @@
+//! The callback endpoint (SM2 verify + checks + one transaction) over loopback, against the SM2
+//! verification bound measured in the same run. Prints figures; asserts only that every
+//! notification was answered success and stored exactly once.
+//!
+//! `cargo bench -p paysign-merchant --bench callbacks` (SQLite file); with
+//! `PAYSIGN_TEST_POSTGRES_URL` set (e.g. under scripts/pg-test.sh) it runs on PostgreSQL too.
+//! `PAYSIGN_BENCH_CALLBACKS` (default 400) and `PAYSIGN_BENCH_CONCURRENCY` (default 16) tune it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{Backend, Bench};
+use serde_json::{json, Value};
+
+const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Verifications per second with every core verifying (what the endpoint could reach if
+/// verifying were all it did).
+fn verify_bound(bodies: &[String], key: &paysign_crypto::PublicKey, threads: usize) -> f64 {
+    let stop_after = Duration::from_secs(2);
+    let done = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let done = Arc::clone(&done);
+            scope.spawn(move || {
+                let mut i = t;
+                while started.elapsed() < stop_after {
+                    let body = &bodies[i % bodies.len()];
+                    paysign_pas::callback::verify(body.as_bytes(), key).unwrap();
+                    done.fetch_add(1, Ordering::Relaxed);
+                    i += threads;
+                }
+            });
+        }
+    });
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn prepare(bench: &Bench, n: usize) -> Vec<(String, String)> {
+    // n orders, each paid in the sandbox; their signed payment notifications.
+    let mut numbers = Vec::with_capacity(n);
+    let mut tasks = tokio::task::JoinSet::new();
+    let bench_http = bench.http.clone();
+    let base = bench.server().base_url();
+    let sandbox = bench.sandbox.base_url();
+    let gate = Arc::new(tokio::sync::Semaphore::new(8));
+    for i in 0..n {
+        let http = bench_http.clone();
+        let base = base.clone();
+        let sandbox = sandbox.clone();
+        let gate = Arc::clone(&gate);
+        tasks.spawn(async move {
+            let _permit = gate.acquire().await.unwrap();
+            let ticket: Value = http
+                .post(format!("{base}/paysign/orders"))
+                .header("X-Paysign-User", format!("user-{}", i % 50))
+                .header("Idempotency-Key", format!("bench-{i}"))
+                .json(&json!({"productId": "vip-month"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let no = ticket["mercOrderNo"].as_str().unwrap().to_owned();
+            let r = http
+                .post(format!(
+                    "{sandbox}/sandbox/orders/{}/{no}/pay",
+                    common::MERC_NO
+                ))
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            no
+        });
+    }
+    while let Some(no) = tasks.join_next().await {
+        numbers.push(no.unwrap());
+    }
+    let (_, events) = bench.sandbox_get("/sandbox/events").await;
+    let seq_of: HashMap<String, i64> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "ORDER_PAID")
+        .map(|e| {
+            (
+                e["key"].as_str().unwrap().to_owned(),
+                e["seq"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for no in numbers {
+        let seq = seq_of[&no];
+        let (status, v) = bench
+            .sandbox_get(&format!("/sandbox/events/{seq}/notification"))
+            .await;
+        assert_eq!(status, 200);
+        out.push((no, v["body"].as_str().unwrap().to_owned()));
+    }
+    out
+}
+
+async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
+    let bench = Bench::start(backend).await;
+    let notifications = prepare(&bench, n).await;
+    let bodies: Vec<String> = notifications.iter().map(|(_, b)| b.clone()).collect();
+    let key = bench.sandbox.public_key();
+    let bound = {
+        let bodies = bodies.clone();
+        tokio::task::spawn_blocking(move || verify_bound(&bodies, &key, threads))
+            .await
+            .unwrap()
+    };
+
+    let queue = Arc::new(std::sync::Mutex::new(bodies.clone()));
+    let url = format!("{}/paysign/callbacks/payment", bench.server().base_url());
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let queue = Arc::clone(&queue);
+        let http = bench.http.clone();
+        let url = url.clone();
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            loop {
+                let Some(body) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let t = Instant::now();
+                let ok = match http.post(&url).body(body).send().await {
+                    Ok(r) => {
+                        r.status().as_u16() == 200 && r.text().await.unwrap_or_default() == SUCCESS
+                    }
+                    Err(_) => false,
+                };
+                latencies.push(t.elapsed());
+                if !ok {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        });
+    }
+    let mut latencies = Vec::with_capacity(n);
+    let mut errors = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (l, e) = r.unwrap();
+        latencies.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let rate = n as f64 / elapsed.as_secs_f64();
+
+    // Every notification stored once, every order paid.
+    let stored = bench
+        .db_count("SELECT COUNT(*) FROM callbacks WHERE kind = $1", "payment")
+        .await;
+    let paid = bench
+        .db_count("SELECT COUNT(*) FROM orders WHERE payment = $1", "PAID")
+        .await;
+    assert_eq!(stored as usize, n);
+    assert_eq!(paid as usize, n);
+    assert_eq!(errors, 0);
+
+    let name = match backend {
+        Backend::Sqlite => "SQLite file",
+        Backend::Postgres => "PostgreSQL",
+    };
+    println!("callback endpoint (verify + checks + store), {name}, {n} notifications, {concurrency} concurrent, loopback:");
+    println!("  SM2 verify bound ({threads} threads): {bound:.0} verifications/s");
+    println!(
+        "  endpoint: {rate:.0} callbacks/s = {:.0} % of the bound (goal >= 70 %)",
+        100.0 * rate / bound
+    );
+    println!(
+        "  latency: p50 {:.2} ms, p99 {:.2} ms (goal < 20 ms), max {:.2} ms",
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    println!("  errors: {errors}; stored once each: {stored}; orders PAID: {paid}");
+    bench.stop().await;
+}
+
+fn main() {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let n = env_usize("PAYSIGN_BENCH_CALLBACKS", 400);
+    let concurrency = env_usize("PAYSIGN_BENCH_CONCURRENCY", 16);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run(Backend::Sqlite, n, concurrency, threads));
+    if common::postgres_url().is_some() {
+        runtime.block_on(run(Backend::Postgres, n, concurrency, threads));
+    }
+}
