@@ -3,10 +3,9 @@
 #   dts         regenerate paysign/src/main/cpp/types/libpaysign/ (index.d.ts, oh-package.json5)
 #   dts-check   fail when the committed types differ from a fresh generation
 #   node-test   dts-check, then node:test over the real library: every export, the hostile corpus
-#   demo-run    the flow through the real library, cashier and merchant server simulated (make demo)
 #   bench-node  release build; parseOrderStr vs the same checks in plain JS, stepFlow per call, and
 #               the same work in Rust alone (crates/paysign-core/benches/core.rs)
-.PHONY: host-lib host-lib-release dts dts-check node-test demo-run bench-node
+.PHONY: host-lib host-lib-release dts dts-check node-test bench-node
 TEST_STEPS += node-test
 
 NODE ?= node
@@ -37,9 +36,6 @@ dts-check:
 
 node-test: dts-check host-lib
 	$(NODE) --test tests/node/
-
-demo-run: host-lib
-	$(NODE) scripts/demo.mjs
 
 bench-node: host-lib-release
 	PAYSIGN_NODE_ADDON=$(HOST_LIB_RELEASE) $(NODE) scripts/bench-node.mjs

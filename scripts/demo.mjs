@@ -1,76 +1,102 @@
-// `make demo`: pay-and-sign through the real native library (the host build of libpaysign), with
-// the merchant server and the Payment Kit cashier SIMULATED (scripts/demo-sim.mjs) on a virtual
-// clock. Prints every step and each outcome as JSON lines; exits 1 if an outcome is not the one
-// the scenario expects.
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runFlow } from './demo-driver.mjs';
-import { simulatedCashier, simulatedMerchant, virtualClock } from './demo-sim.mjs';
+// `make demo`: pay and sign end to end over the real parts, on this machine.
+//   - paysign-sandbox plays Payment Kit: its server API, the cashier, and signed callbacks POSTed
+//     with retries (SM2);
+//   - paysign-merchant is the reference merchant server (SQLite in memory), with its reconcile
+//     worker;
+//   - the app is the HAR's own ArkTS shell (the .ets files, transpiled as the hypium suites run
+//     them) over the real host build of libpaysign, talking HTTP to both.
+// Only the phone's Payment Kit cashier screen cannot exist here: the HAR's sandboxCashier stands in.
+// One line per step (`--json`: one JSON object per line); exits 1 if any side disagrees.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadHar } from '../tests/e2e/lib/har.mjs';
+import { FIVE } from '../tests/e2e/lib/five.mjs';
+import { QUICK_RECONCILE } from '../tests/e2e/lib/scenarios.mjs';
+import { MERCHANTS, binaries, capabilities, makeWorkspace, root, startMerchant, startSandbox } from '../tests/e2e/lib/stack.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const native = createRequire(import.meta.url)(resolve(process.env.PAYSIGN_NODE_ADDON || join(root, 'target/node/paysign.node')));
+const asJson = process.argv.includes('--json');
+const started = Date.now();
+const seconds = () => ((Date.now() - started) / 1000).toFixed(1).padStart(5);
 
-const scenarios = [
-  {
-    name: 'paid and signed (the contract callback arrives late)',
-    ticketAgeMs: 2_000,
-    latencyMs: 120,
-    userMs: 25_000,
-    statuses: [
-      { payment: 'PAID', contract: 'PENDING' },
-      { payment: 'PAID', contract: 'PENDING' },
-      { payment: 'PAID', contract: 'SIGNED', contractId: 'SIM-CONTRACT-ID-0001' },
-    ],
-    expect: { payment: 'PAID', contract: 'SIGNED', error: undefined },
-  },
-  {
-    name: 'paid, then the user cancelled signing',
-    ticketAgeMs: 2_000,
-    latencyMs: 120,
-    userMs: 40_000,
-    cashierError: { code: 1001930000, message: 'The operation was canceled by the user.' },
-    // The server learns of the declined contract a moment later; the flow keeps asking.
-    statuses: [
-      { payment: 'PAID', contract: 'PENDING' },
-      { payment: 'PAID', contract: 'NOT_SIGNED' },
-    ],
-    // Paid is final: a contract code (6001), never "cancelled, try again".
-    expect: { payment: 'PAID', contract: 'NOT_SIGNED', error: 6001 },
-  },
-  {
-    name: 'the ticket is 11 minutes old: the cashier is never opened',
-    ticketAgeMs: 11 * 60_000,
-    latencyMs: 120,
-    userMs: 0,
-    statuses: [{ payment: 'NOT_PAID', contract: 'NOT_SIGNED' }],
-    expect: { payment: 'NOT_PAID', contract: 'NOT_SIGNED', error: 2007 },
-  },
-];
-
-const print = (line) => console.log(JSON.stringify(line));
-let failures = 0;
-
-print({
-  demo: 'paysign pay-and-sign',
-  library: `libpaysign ${native.version()} (real, host build)`,
-  simulated: ['merchant server', 'Payment Kit cashier', 'clock (virtual)'],
-});
-for (const scenario of scenarios) {
-  const clock = virtualClock(Date.now());
-  const io = { merchant: simulatedMerchant(clock, scenario), cashier: simulatedCashier(clock, scenario), clock };
-  print({ scenario: scenario.name, merchant: io.merchant.label, cashier: io.cashier.label });
-  const outcome = await runFlow(native, io, { expectedAppId: 'SIM-APP' }, ({ event, action }) => {
-    // The orderStr is shown without its sign: logs never carry it.
-    const shown = action.orderStr ? { ...action, orderStr: `<${action.orderStr.length} chars>` } : action;
-    const body = event.body ? `<${event.body.length} chars>` : undefined;
-    print({ event: { ...event, body }, action: shown.kind === 'DONE' ? { kind: 'DONE' } : shown });
-  });
-  print({ scenario: scenario.name, outcome });
-  const got = { payment: outcome.payment, contract: outcome.contract, error: outcome.error?.code };
-  if (JSON.stringify(got) !== JSON.stringify(scenario.expect)) {
-    failures += 1;
-    console.error(`demo: "${scenario.name}" expected ${JSON.stringify(scenario.expect)}, got ${JSON.stringify(got)}`);
-  }
+function say(who, text, data = {}) {
+  if (asJson) console.log(JSON.stringify({ t: Date.now() - started, who, text, ...data }));
+  else console.log(`${seconds()}s  ${who.padEnd(8)} ${text}`);
 }
-process.exit(failures === 0 ? 0 : 1);
+
+const caps = capabilities();
+const merchantCrate = existsSync(join(root, 'crates/paysign-merchant'));
+say('demo', 'paysign pay and sign, end to end: the HAR shell + libpaysign (host build) + paysign-merchant + paysign-sandbox');
+say('demo', "the sandbox cashier stands in for the phone's Payment Kit cashier screen (the one part that cannot run here)");
+if (!caps.sandbox) {
+  say('demo', `${binaries.sandbox} is missing: run \`make demo\` (it builds it)`);
+  process.exit(2);
+}
+
+const ws = makeWorkspace('demo');
+let failures = 0;
+let missing = 0;
+const latencies = [];
+try {
+  // The HAR's transpilation takes a few seconds: done while the servers start.
+  const appLoading = loadHar();
+  const sandbox = await startSandbox(ws);
+  say('sandbox', `paysign-sandbox listening on ${sandbox.url} (Payment Kit: server API, cashier, callbacks${caps.callbacks ? '' : ' NOT delivered by this build'})`);
+  const app = await appLoading;
+  say('app', `the HAR's ArkTS shell loaded on Node over libpaysign (target/node/paysign.node)`);
+  if (!app.has('sandboxCashier')) {
+    say('demo', 'MISSING: sandboxCashier is not exported by the HAR in this checkout; the scenarios need it');
+    missing += FIVE.length;
+  } else if (!caps.merchant) {
+    if (merchantCrate) {
+      say('demo', `${binaries.merchant} is missing: run \`make demo\` (it builds it)`);
+      process.exitCode = 2;
+    } else {
+      say('demo', 'MISSING: the reference merchant server (crates/paysign-merchant) is not in this checkout yet;');
+      say('demo', 'the five scenarios need it, so only the sandbox and the HAR were started');
+    }
+    missing += FIVE.length;
+  } else {
+    const merchant = await startMerchant(ws, sandbox, { reconcile: QUICK_RECONCILE });
+    say('merchant', `paysign-merchant listening on ${merchant.url}, admin on ${merchant.adminUrl} (SQLite in memory, reconcile worker on)`);
+    const env = { app, sandbox, merchant, mercNo: MERCHANTS.DIRECT.mercNo };
+    for (const [i, scenario] of FIVE.entries()) {
+      say('demo', `── ${i + 1}. ${scenario.title}`, { scenario: scenario.title });
+      let result;
+      try {
+        result = await scenario.run(env, (who, text) => say(who, text));
+      } catch (e) {
+        result = { checks: [['ran to the end', false, e.message]] };
+      }
+      if (result.missing) {
+        missing += 1;
+        say('demo', `MISSING: ${result.missing}`, { scenario: scenario.title, missing: result.missing });
+        continue;
+      }
+      const bad = result.checks.filter(([, ok]) => !ok);
+      if (result.latencyMs != null) latencies.push(result.latencyMs);
+      if (bad.length === 0) {
+        say('demo', `✓ ${scenario.title}: the app, the merchant's database and Payment Kit agree (${result.checks.length} checks)`, {
+          scenario: scenario.title,
+          ok: true,
+          checks: result.checks,
+        });
+      } else {
+        failures += 1;
+        for (const [what, , detail] of bad) say('demo', `✗ ${what}: ${detail}`, { scenario: scenario.title, ok: false, what, detail });
+      }
+    }
+    if (latencies.length > 0) {
+      say('demo', `callback reached the merchant → app outcome: ${latencies.map((ms) => `${ms} ms`).join(', ')} (make e2e measures median and p95)`);
+    }
+    await merchant.stop();
+  }
+  await sandbox.stop();
+} catch (e) {
+  failures += 1;
+  say('demo', `failed: ${e.message}`);
+} finally {
+  ws.dispose();
+}
+const ran = FIVE.length - missing;
+say('demo', `${ran} of ${FIVE.length} scenarios ran, ${failures} disagreed${missing ? `, ${missing} could not run (missing pieces above)` : ''}, ${seconds().trim()} s`);
+process.exit(failures > 0 ? 1 : process.exitCode ?? 0);
