@@ -16,7 +16,8 @@ include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help setup test test-steps demo
 help:
-	@echo "make demo   the pay-and-sign flow through the real native library, step by step"
+	@echo "make demo   pay and sign end to end over the real parts (HAR shell, libpaysign, merchant server, sandbox)"
+	@echo "make e2e    the end-to-end suite: the demo scenarios and a fault matrix (part of make test)"
 	@echo "make test   formatting, lints and every test suite (what CI runs)"
 	@echo "make har    the device libraries and paysign-<version>.har"
 
