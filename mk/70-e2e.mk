@@ -3,7 +3,9 @@
 #   e2e-bins  the two server binaries (debug builds; paysign-merchant once its crate is in the tree)
 #   demo-run  the five scenarios of `make demo`, one line per step (DEMO_ARGS=--json for JSON lines)
 #   e2e       the scenarios and the fault matrix under node:test; each test checks that the app's
-#             outcome, the merchant's database and Payment Kit's view agree; prints the figures
+#             outcome, the merchant's database and Payment Kit's view agree; prints the figures.
+#             Runs inside scripts/pg-test.sh's throwaway PostgreSQL cluster, so the merchant server
+#             is also tried on PostgreSQL.
 .PHONY: e2e e2e-bins demo-run
 TEST_STEPS += e2e
 
@@ -18,4 +20,4 @@ demo-run: host-lib e2e-bins $(ARKTS_NPM)
 
 # One test file at a time: each starts its own servers, and the machine has two cores.
 e2e: host-lib e2e-bins $(ARKTS_NPM)
-	$(NODE) --test --test-concurrency=1 tests/e2e/
+	scripts/pg-test.sh run -- $(NODE) --test --test-concurrency=1 tests/e2e/

@@ -28,13 +28,22 @@ export async function openStack({ label = 'e2e', model = 'DIRECT', databaseUrl, 
   const sandbox = await startSandbox(ws, sandboxOptions);
   const app = await loading;
   assert.ok(app.has('sandboxCashier'), 'the HAR exports sandboxCashier');
-  const merchant = await startMerchant(ws, sandbox, { model, databaseUrl, reconcile });
+  const dbUrl = typeof databaseUrl === 'function' ? databaseUrl(ws.dir) : databaseUrl;
+  const merchant = await startMerchant(ws, sandbox, { model, databaseUrl: dbUrl, reconcile });
   const env = {
     app,
     sandbox,
     merchant,
     ws,
     mercNo: MERCHANTS[model].mercNo,
+    /** Kills the merchant server (SIGKILL: a crash), and starts it again on the same port and database after `downMs`. */
+    async restartMerchant({ downMs = 1_000 } = {}) {
+      const old = env.merchant;
+      await old.kill();
+      await new Promise((r) => setTimeout(r, downMs));
+      env.merchant = await startMerchant(ws, sandbox, { model, databaseUrl: dbUrl, reconcile, port: old.port });
+      return env.merchant;
+    },
     async close() {
       await env.merchant.stop();
       await env.sandbox.stop();

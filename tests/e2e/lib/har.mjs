@@ -42,14 +42,15 @@ export class App {
 
   /**
    * One purchase: payAndSign with the merchant server and the sandbox cashier playing `decision`.
-   * `onLine(text)` hears the HAR's own log lines (the reducer's actions); `afterCashier(code, orderStr)`
-   * runs once the cashier answered. Resolves with the outcome and when it arrived (`doneAtMs`,
+   * `onLine(text)` hears the HAR's own log lines (the reducer's actions); `beforeCashier(orderStr)`
+   * runs as the cashier opens, `afterCashier(code, orderStr)` once it answered. Resolves with the outcome and when it arrived (`doneAtMs`,
    * this machine's clock).
    */
-  async pay({ merchantUrl, sandboxUrl, user, productId = 'vip-month', decision = 'PAY_AND_SIGN', flow, idempotencyKey, onLine, onProgress, afterCashier, cancellation, clockSkewMs }) {
+  async pay({ merchantUrl, sandboxUrl, user, productId = 'vip-month', decision = 'PAY_AND_SIGN', flow, idempotencyKey, onLine, onProgress, beforeCashier, afterCashier, cancellation, clockSkewMs }) {
     const inner = this.har.sandboxCashier({ baseUrl: sandboxUrl, decision });
     const cashier = async (context, orderStr) => {
       let code = 0;
+      if (beforeCashier) await beforeCashier(orderStr);
       try {
         await inner(context, orderStr);
       } catch (e) {

@@ -30,14 +30,14 @@ const quiet = () => {};
 
 /**
  * One purchase through the HAR: payAndSign with the sandbox cashier playing `decision`.
- * `step(who, text)` narrates. Resolves with the outcome, when it arrived, and when each status
+ * `step(who, text)` narrates; `merchantUrl` replaces the merchant server's (e.g. a fault proxy's). Resolves with the outcome, when it arrived, and when each status
  * query was sent (the poll interval in effect at the end is the gap between the last two).
  */
-export async function purchase(env, { user = newUser(), decision = 'PAY_AND_SIGN', productId = 'vip-month', flow, step = quiet, afterCashier, ...more } = {}) {
+export async function purchase(env, { user = newUser(), decision = 'PAY_AND_SIGN', productId = 'vip-month', flow, step = quiet, afterCashier, merchantUrl, ...more } = {}) {
   const queries = [];
   step('app', `payAndSign({ productId: "${productId}" }) as ${user}; the sandbox cashier plays ${decision}`);
   const { outcome, doneAtMs } = await env.app.pay({
-    merchantUrl: env.merchant.url,
+    merchantUrl: merchantUrl ?? env.merchant.url,
     sandboxUrl: env.sandbox.url,
     user,
     productId,
@@ -118,7 +118,9 @@ export async function views(env, outcome, user) {
         callbackId: c.callbackId,
         kind: c.kind,
         status: c.status,
+        copies: c.copies,
         attempts: c.attempts?.length ?? 0,
+        delivered: (c.attempts ?? []).filter((a) => a.delivered).length,
       })),
     },
   };
