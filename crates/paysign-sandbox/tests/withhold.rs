@@ -37,30 +37,54 @@ fn settings(auto_result: AutoResult, auto_delay_ms: i64) -> WithholdSettings {
     }
 }
 
+/// A sandbox that does not POST notifications (they stay readable through the event API), so
+/// the merchant URLs of these tests are never contacted.
 async fn sandbox(withhold: WithholdSettings) -> Fixture {
+    Fixture::start_with(|o| o.withhold = withhold).await
+}
+
+fn quick_callbacks() -> CallbackOptions {
+    CallbackOptions {
+        schedule: RetrySchedule::from_delays(vec![Duration::from_millis(50); 3]),
+        timeout: Duration::from_secs(3),
+    }
+}
+
+/// A sandbox that POSTs notifications; every callbackUrl of such a test is a loopback receiver.
+async fn delivering(withhold: WithholdSettings) -> Fixture {
     Fixture::start_with(|o| {
         o.withhold = withhold;
-        o.callbacks = Some(CallbackOptions {
-            schedule: RetrySchedule::from_delays(vec![Duration::from_millis(50); 3]),
-            timeout: Duration::from_secs(3),
-        });
+        o.callbacks = Some(quick_callbacks());
     })
     .await
 }
 
 /// Pays and signs a pay-and-sign order of `merc_no` through the operator API; its contractId.
-async fn signed_contract(fx: &Fixture, merc_no: &str, order_no: &str) -> String {
+/// The order's payment and signing notifications go to `sink` when given.
+async fn signed_contract(
+    fx: &Fixture,
+    merc_no: &str,
+    order_no: &str,
+    sink: Option<&Receiver>,
+) -> String {
     let client = fx.client(merc_no);
+    let route = |order: &mut paysign_pas::model::PrepayOrder| {
+        if let Some(rx) = sink {
+            order.callback_url = rx.url("/pay");
+            order.contract_info.callback_url = rx.url("/sign");
+        }
+    };
     if merc_no == SP {
+        let mut req = sp_prepay(order_no, 1500);
+        route(&mut req.order);
         client
-            .partner_pas_prepay(&sp_prepay(order_no, 1500), PrepayChannel::App)
+            .partner_pas_prepay(&req, PrepayChannel::App)
             .await
             .unwrap();
     } else {
-        client
-            .pas_prepay(&direct_prepay(order_no, 1500), PrepayChannel::App)
-            .await
-            .unwrap();
+        let mut req = direct_prepay(order_no, 1500);
+        route(&mut req.order);
+        client.pas_prepay(&req, PrepayChannel::App).await.unwrap();
     }
     fx.act(&format!("/sandbox/orders/{merc_no}/{order_no}/pay"))
         .await;
@@ -139,11 +163,12 @@ async fn settled(client: &PasClient, no: &str) -> OrderStatus {
 
 #[tokio::test]
 async fn a_debit_is_accepted_then_charged_and_its_signed_result_delivered_both_models() {
-    let fx = sandbox(settings(AutoResult::Success, 400)).await;
+    let fx = delivering(settings(AutoResult::Success, 400)).await;
     let rx = Receiver::start().await;
+    let sink = Receiver::start().await;
     let key = fx.sandbox_key();
     for (merc_no, no) in [(DIRECT, "DEBIT-D1"), (SP, "DEBIT-S1")] {
-        let contract_id = signed_contract(&fx, merc_no, &format!("PAS-{no}")).await;
+        let contract_id = signed_contract(&fx, merc_no, &format!("PAS-{no}"), Some(&sink)).await;
         let client = fx.client(merc_no);
         let url = rx.url(&format!("/debit/{merc_no}"));
         let accepted = if merc_no == SP {
@@ -232,9 +257,10 @@ async fn a_debit_is_accepted_then_charged_and_its_signed_result_delivered_both_m
 
 #[tokio::test]
 async fn the_operator_decides_when_automatic_results_are_off() {
-    let fx = sandbox(settings(AutoResult::Off, 0)).await;
+    let fx = delivering(settings(AutoResult::Off, 0)).await;
     let rx = Receiver::start().await;
-    let contract_id = signed_contract(&fx, DIRECT, "PAS-OP").await;
+    let sink = Receiver::start().await;
+    let contract_id = signed_contract(&fx, DIRECT, "PAS-OP", Some(&sink)).await;
     let client = fx.client(DIRECT);
     let mut req = direct_debit("DEBIT-OP1", &contract_id, 300);
     req.order.callback_url = rx.url("/debit");
@@ -287,7 +313,7 @@ async fn the_operator_decides_when_automatic_results_are_off() {
 async fn automatic_failure_and_a_contract_ended_before_the_result() {
     let fx = sandbox(settings(AutoResult::Success, 300)).await;
     let client = fx.client(DIRECT);
-    let contract_id = signed_contract(&fx, DIRECT, "PAS-END").await;
+    let contract_id = signed_contract(&fx, DIRECT, "PAS-END", None).await;
     client
         .withhold(&direct_debit("DEBIT-E1", &contract_id, 100))
         .await
@@ -316,7 +342,7 @@ async fn automatic_failure_and_a_contract_ended_before_the_result() {
         )
         .await;
     assert_eq!(status, 200, "{s}");
-    let other = signed_contract(&fx, DIRECT, "PAS-FAIL").await;
+    let other = signed_contract(&fx, DIRECT, "PAS-FAIL", None).await;
     client
         .withhold(&direct_debit("DEBIT-F1", &other, 100))
         .await
@@ -335,7 +361,7 @@ async fn automatic_failure_and_a_contract_ended_before_the_result() {
 async fn idempotent_by_merc_order_no() {
     let fx = sandbox(settings(AutoResult::Off, 0)).await;
     let client = fx.client(DIRECT);
-    let contract_id = signed_contract(&fx, DIRECT, "PAS-IDEM").await;
+    let contract_id = signed_contract(&fx, DIRECT, "PAS-IDEM", None).await;
     let first = client
         .withhold(&direct_debit("DEBIT-I1", &contract_id, 500))
         .await
@@ -430,8 +456,8 @@ async fn withhold_over_times_after_the_configured_count_in_the_window() {
     })
     .await;
     let client = fx.client(SP);
-    let contract_id = signed_contract(&fx, SP, "PAS-OVER").await;
-    let other_contract = signed_contract(&fx, SP, "PAS-OVER-2").await;
+    let contract_id = signed_contract(&fx, SP, "PAS-OVER", None).await;
+    let other_contract = signed_contract(&fx, SP, "PAS-OVER-2", None).await;
     for no in ["DEBIT-O1", "DEBIT-O2"] {
         client
             .partner_withhold(&sp_debit(no, &contract_id, 100))
@@ -469,8 +495,8 @@ async fn refused_debits_store_nothing() {
     let fx = sandbox(settings(AutoResult::Off, 0)).await;
     let direct = fx.client(DIRECT);
     let sp = fx.client(SP);
-    let contract_id = signed_contract(&fx, DIRECT, "PAS-REF").await;
-    let sp_contract = signed_contract(&fx, SP, "PAS-REF-SP").await;
+    let contract_id = signed_contract(&fx, DIRECT, "PAS-REF", None).await;
+    let sp_contract = signed_contract(&fx, SP, "PAS-REF-SP", None).await;
 
     // Unknown contract, another merchant's contract, a contract never signed.
     assert_eq!(
@@ -581,7 +607,7 @@ async fn refused_debits_store_nothing() {
     direct
         .withhold(&direct_debit(
             "R-1",
-            &signed_contract(&fx, DIRECT, "PAS-NEW").await,
+            &signed_contract(&fx, DIRECT, "PAS-NEW", None).await,
             100,
         ))
         .await
@@ -597,7 +623,7 @@ async fn refused_debits_store_nothing() {
 async fn charged_debits_are_in_the_trade_bill() {
     let fx = sandbox(settings(AutoResult::Off, 0)).await;
     let client = fx.client(SP);
-    let contract_id = signed_contract(&fx, SP, "PAS-BILL").await;
+    let contract_id = signed_contract(&fx, SP, "PAS-BILL", None).await;
     for no in ["DEBIT-B1", "DEBIT-B2"] {
         client
             .partner_withhold(&sp_debit(no, &contract_id, 1999))
@@ -656,14 +682,12 @@ async fn a_restart_with_a_database_keeps_debits_and_finishes_the_due_ones() {
         o.db = Some(db.clone());
         o.key = Some(key_file.clone());
         o.withhold = settings(AutoResult::Success, 500);
-        o.callbacks = Some(CallbackOptions {
-            schedule: RetrySchedule::from_delays(vec![Duration::from_millis(50); 3]),
-            timeout: Duration::from_secs(3),
-        });
+        o.callbacks = Some(quick_callbacks());
     };
     let rx = Receiver::start().await;
+    let sink = Receiver::start().await;
     let fx = Fixture::start_with(options).await;
-    let contract_id = signed_contract(&fx, DIRECT, "PAS-DB").await;
+    let contract_id = signed_contract(&fx, DIRECT, "PAS-DB", Some(&sink)).await;
     let mut req = direct_debit("DEBIT-DB1", &contract_id, 4200);
     req.order.callback_url = rx.url("/debit");
     let accepted = fx.client(DIRECT).withhold(&req).await.unwrap();
