@@ -56,7 +56,7 @@ export const FIVE = [
       }
       const no = res.body.mercOrderNo ?? res.body.merc_order_no;
       step('merchant', `debit ${no} accepted: ${res.body.state}, waiting for its notification`);
-      const known = await eventually(async () => (await env.sandbox.get(`/sandbox/orders/${env.mercNo}/${no}`)).status === 200, {
+      const known = await eventually(async () => (await env.sandbox.get(`/sandbox/debits/${env.mercNo}/${no}`)).status === 200, {
         timeoutMs: 3_000,
         what: 'the debit in the sandbox',
       }).catch(() => false);
@@ -71,13 +71,15 @@ export const FIVE = [
       const callbacks = (await env.sandbox.callbacks({ mercNo: env.mercNo })).filter((c) => c.body.includes(`"${no}"`));
       step('merchant', `debit ${no}: ${debit.state}, ${debit.amountFen ?? debit.amount_fen} fen`);
       step('sandbox', `Payment Kit: callbacks ${callbacks.map((c) => `${c.kind} ${c.status}`).join(', ') || 'none'}`);
-      const sandboxOrder = await env.sandbox.order(env.mercNo, no).catch(() => null);
+      const sandboxDebit = (await env.sandbox.get(`/sandbox/debits/${env.mercNo}/${no}`)).body;
+      const applied = (await env.merchant.contract(signed.contractCode)).callbacks ?? [];
       return {
         checks: [
           ['debit charged', debit.state === 'PAID', `merchant db says ${debit.state}`],
           ['against the signed contract', (debit.contractId ?? debit.contract_id) === signed.contractId, `contractId ${debit.contractId ?? debit.contract_id}`],
-          ['Payment Kit agrees', sandboxOrder?.status === 'TRX_SUCCESS', `Payment Kit says ${sandboxOrder?.status}`],
-          ['learned from its notification', callbacks.some((c) => c.status === 'DELIVERED'), `${callbacks.length} callback(s)`],
+          ['Payment Kit agrees', sandboxDebit?.status === 'TRX_SUCCESS', `Payment Kit says ${sandboxDebit?.status}`],
+          ['the amount', (debit.amountFen ?? debit.amount_fen) === 1500 && (sandboxDebit?.totalAmount ?? sandboxDebit?.amount) === 1500, `merchant ${debit.amountFen ?? debit.amount_fen} fen, Payment Kit ${JSON.stringify(sandboxDebit)}`],
+          ['learned from its notification', callbacks.some((c) => c.status === 'DELIVERED'), `${callbacks.map((c) => `${c.kind} ${c.status}`).join(', ') || 'no callback'}`],
         ],
       };
     },

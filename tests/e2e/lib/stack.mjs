@@ -104,11 +104,13 @@ export function capabilities() {
   const sandbox = existsSync(binaries.sandbox);
   const merchant = existsSync(binaries.merchant);
   let callbacks = false;
+  let withholding = false;
   if (sandbox) {
     const help = execFileSync(binaries.sandbox, ['--help'], { encoding: 'utf8' });
     callbacks = help.includes('--callback-schedule-scale');
+    withholding = help.includes('--withhold-delay-ms');
   }
-  return { sandbox, merchant, callbacks };
+  return { sandbox, merchant, callbacks, withholding };
 }
 
 /**
@@ -164,7 +166,10 @@ export function makeWorkspace(label = 'run') {
 export async function startSandbox(ws, { db, scale = 0.0005, port = 0 } = {}) {
   const args = ['--listen', `127.0.0.1:${port}`, '--key', 'sandbox-sm2.pem', '--config', 'sandbox.json'];
   if (db) args.push('--db', db);
-  if (capabilities().callbacks) args.push('--callback-schedule-scale', String(scale));
+  const caps = capabilities();
+  if (caps.callbacks) args.push('--callback-schedule-scale', String(scale));
+  // A debit succeeds by itself 300 ms after it is accepted (Payment Kit: seconds to minutes).
+  if (caps.withholding) args.push('--withhold-delay-ms', '300');
   const service = await startService({
     name: 'paysign-sandbox',
     bin: binaries.sandbox,
