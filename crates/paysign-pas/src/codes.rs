@@ -156,6 +156,17 @@ impl SubCode {
         }
     }
 
+    /// The documented wait before the same call can succeed: 4 hours after
+    /// `WITHHOLD_OVER_TIMES` (spec §4.10, §4.13), one minute after `ORDER_CONCURRENT_ERROR`
+    /// (refunds of one order at least a minute apart, §4.4). `None` when no wait is documented.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            SubCode::WithholdOverTimes => Some(std::time::Duration::from_secs(4 * 3600)),
+            SubCode::OrderConcurrentError => Some(std::time::Duration::from_secs(60)),
+            _ => None,
+        }
+    }
+
     /// True for answers that can mean "this request, or one with the same order number, was
     /// already processed". Seen on a write's retry, they make its outcome unknown.
     pub fn is_duplicate(&self) -> bool {

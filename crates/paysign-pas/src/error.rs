@@ -126,10 +126,11 @@ pub enum PasError {
 
 impl PasError {
     /// Whether a later identical call can succeed (the client already retried transport errors
-    /// and frequency limits up to its bound).
+    /// and frequency limits up to its bound). `false` for [`PasError::OutcomeUnknown`]: query
+    /// first; the write may have happened.
     pub fn retryable(&self) -> bool {
         match self {
-            PasError::Transport { .. } | PasError::OutcomeUnknown { .. } => true,
+            PasError::Transport { .. } => true,
             PasError::Api(api) => api.retry() != Retry::No,
             PasError::HttpStatus { status } => *status >= 500,
             _ => false,

@@ -986,6 +986,7 @@ async fn a_write_that_timed_out_after_sending_is_outcome_unknown_and_not_retried
             other => panic!("{name}: {other:?}"),
         }
         assert!(err.outcome_unknown() && err.api().is_none(), "{name}");
+        assert!(!err.retryable(), "{name}: query before acting");
     }
     // A read that times out is retried (it cannot move money).
     double.script([Script::Delay(Duration::from_millis(1000))]);

@@ -299,6 +299,15 @@ fn retry_advice() {
     assert!(api("500000", None).retryable());
     assert!(api("400000", Some("UNKNOW_ERROR")).retryable());
     assert!(api("400000", Some("ORDER_CONCURRENT_ERROR")).retryable());
+    assert_eq!(
+        SubCode::WithholdOverTimes.retry_after(),
+        Some(std::time::Duration::from_secs(4 * 3600))
+    );
+    assert_eq!(
+        SubCode::OrderConcurrentError.retry_after(),
+        Some(std::time::Duration::from_secs(60))
+    );
+    assert_eq!(SubCode::CheckOrderStatus.retry_after(), None);
     assert_eq!(SubCode::WithholdOverTimes.retry(), Retry::Later);
     assert!(!api("400000", Some("RETRY_TOO_MANY")).retryable());
     assert!(api("400000", Some("RETRY_TOO_MANY"))
