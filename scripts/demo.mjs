@@ -63,7 +63,7 @@ try {
       say('demo', `── ${i + 1}. ${scenario.title}`, { scenario: scenario.title });
       let result;
       try {
-        result = await scenario.run(env, (who, text) => say(who, text));
+        result = await scenario.run(env, (who, text, data) => say(who, text, data));
       } catch (e) {
         result = { checks: [['ran to the end', false, e.message]] };
       }

@@ -6,7 +6,15 @@ import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const live = new Set();
+const exitHooks = new Set();
 let cleanupInstalled = false;
+
+/** Runs `fn` (synchronous) when the process exits or is interrupted; returns the unregister. */
+export function atExit(fn) {
+  installCleanup();
+  exitHooks.add(fn);
+  return () => exitHooks.delete(fn);
+}
 
 function killGroup(child, signal) {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -21,6 +29,14 @@ function killGroup(child, signal) {
 export function killAll() {
   for (const service of live) killGroup(service.child, 'SIGKILL');
   live.clear();
+  for (const fn of exitHooks) {
+    try {
+      fn();
+    } catch {
+      // Best effort: the process is going away.
+    }
+  }
+  exitHooks.clear();
 }
 
 /** Stops every server on exit, Ctrl-C and SIGTERM. Idempotent. */

@@ -54,7 +54,7 @@ export async function purchase(env, { user = newUser(), decision = 'PAY_AND_SIGN
       if (afterCashier) await afterCashier(code, orderStr);
     },
   });
-  step('app', `outcome: ${describeOutcome(outcome)}`);
+  step('app', `outcome: ${describeOutcome(outcome)}`, { outcome });
   return { user, outcome, doneAtMs, queries };
 }
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startService } from './processes.mjs';
+import { atExit, startService } from './processes.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
@@ -149,15 +149,21 @@ export function makeWorkspace(label = 'run') {
     ],
   };
   writeFileSync(join(dir, 'sandbox.json'), JSON.stringify(registry, null, 2));
+  const remove = () => {
+    if (process.env.PAYSIGN_E2E_KEEP) {
+      process.stderr.write(`e2e: kept ${dir}\n`);
+      return;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Removed on Ctrl-C too (after the servers are killed).
+  const unregister = atExit(remove);
   return {
     dir,
     adminToken: ADMIN_TOKEN,
     dispose() {
-      if (process.env.PAYSIGN_E2E_KEEP) {
-        process.stderr.write(`e2e: kept ${dir}\n`);
-        return;
-      }
-      rmSync(dir, { recursive: true, force: true });
+      unregister();
+      remove();
     },
   };
 }
