@@ -622,7 +622,7 @@ pub fn finish_due(state: &AppState) -> Result<usize, LifecycleError> {
 /// How often the worker looks for due debits.
 const TICK: Duration = Duration::from_millis(50);
 
-/// Runs [`finish_due`] every [`TICK`] until `stop` turns true or its sender is gone.
+/// Runs [`finish_due`] every 50 ms until `stop` turns true or its sender is gone.
 pub fn spawn_worker(state: Arc<AppState>, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
