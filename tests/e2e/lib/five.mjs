@@ -29,8 +29,9 @@ export const FIVE = [
       const run = await purchase(env, { decision: 'PAY_AND_SIGN', step });
       await settled(env, run.outcome.mercOrderNo);
       const v = await views(env, run.outcome, run.user);
-      step('merchant', `db: payment ${v.merchant.payment}, contract ${v.merchant.contract}, contractId ${v.merchant.contractId}`);
       step('sandbox', `Payment Kit: order ${v.sandbox.order}, contract ${v.sandbox.contract}; callbacks ${v.sandbox.callbacks.map((c) => `${c.kind} ${c.status}`).join(', ')}`);
+      for (const c of v.merchant.callbacks) step('merchant', `${c.kind} callback ${c.callbackId}: SM2 signature verified, ${c.outcome.toLowerCase().replace('_', ' ')}`);
+      step('merchant', `db: payment ${v.merchant.payment}, contract ${v.merchant.contract}, contractId ${v.merchant.contractId}`);
       env.lastSigned = { contractCode: run.outcome.mercContractCode, contractId: run.outcome.contractId, user: run.user };
       return {
         checks: [

@@ -3,7 +3,13 @@
 // merchant server's database (admin API) and Payment Kit (the sandbox's operator API) each say.
 import { eventually } from './stack.mjs';
 
-/** The merchant configuration of the demo and of most e2e runs: a quick worker, short expiry. */
+/**
+ * The merchant configuration of the demo and of most e2e runs: a quick worker, short expiry.
+ * `slowWorker(ms)` gives the worker's first query a later start, for tests that must see the
+ * callbacks arrive first however slow the machine.
+ */
+export const slowWorker = (ms) => QUICK_RECONCILE.replace('payment_after_ms = 1500', `payment_after_ms = ${ms}`).replace('contract_after_ms = 1500', `contract_after_ms = ${ms}`);
+
 export const QUICK_RECONCILE = `[reconcile]
 # A payment or contract still pending 1.5 s after the ticket is queried by the worker (every
 # 250 ms). Unpaid orders expire after 1 minute (the shortest the server allows; a real one keeps
@@ -121,6 +127,7 @@ export async function views(env, outcome, user) {
         copies: c.copies,
         attempts: c.attempts?.length ?? 0,
         delivered: (c.attempts ?? []).filter((a) => a.delivered).length,
+        firstAttemptMs: Math.min(...(c.attempts ?? []).map((a) => a.atMs)),
       })),
     },
   };
