@@ -2,10 +2,12 @@
 //! plain object, so every wrong shape becomes error 1001 naming the field; numbers are checked to be
 //! finite integers in range before they become Rust integers.
 
-use napi_ohos::bindgen_prelude::{Object, Unknown};
+use napi_ohos::bindgen_prelude::{External, FromNapiMutRef, Object, Unknown};
 use napi_ohos::{JsValue, ValueType};
 use paysign_core::order_str::CheckedOrderStr;
-use paysign_core::{Action, ErrorView, Event, FlowConfig, PayAndSignOutcome, PaysignError};
+use paysign_core::{
+    Action, ErrorView, Event, FlowConfig, FlowState, PayAndSignOutcome, PaysignError,
+};
 
 use crate::types::{
     FlowAction, FlowEvent, JsFlowConfig, JsPaysignError, OrderStrInfo,
@@ -143,23 +145,24 @@ impl<'env> ObjectArg<'env> {
     }
 }
 
-/// A string argument (the flow state).
-pub(crate) fn string_arg(arg: Unknown, name: &str) -> Result<String, PaysignError> {
-    let t = arg
-        .get_type()
-        .map_err(|e| invalid(format!("{name}: {e}")))?;
-    if t != ValueType::String {
-        return Err(invalid(format!(
-            "{name} must be a string, found {}",
-            type_name(t)
-        )));
+/// The flow a `newFlow` or `resumeFlow` made; anything else is 1003.
+///
+/// The external's type tag is checked before its contents are used; only this library creates
+/// externals in the processes it runs in (JS cannot make one).
+pub(crate) fn flow_arg(arg: Unknown) -> Result<&'static mut FlowState, PaysignError> {
+    let not_a_flow = |found: &str| PaysignError::InvalidState {
+        reason: format!("flow must be a flow made by newFlow or resumeFlow, found {found}"),
+    };
+    let t = arg.get_type().map_err(|e| not_a_flow(&e.to_string()))?;
+    if t != ValueType::External {
+        return Err(not_a_flow(type_name(t)));
     }
-    let text = arg
-        .coerce_to_string()
-        .and_then(|s| s.into_utf8())
-        .and_then(|s| s.into_owned())
-        .map_err(|e| invalid(format!("{name}: {e}")))?;
-    Ok(text)
+    let value = arg.value();
+    // SAFETY: `value` is a live external of this env (checked above); `from_napi_mut_ref` checks
+    // its type tag is FlowState's before handing out the reference.
+    let external = unsafe { External::<FlowState>::from_napi_mut_ref(value.env, value.value) }
+        .map_err(|_| not_a_flow("another native object"))?;
+    Ok(&mut **external)
 }
 
 /// A JS number that must be a whole number in `min..=MAX_SAFE_INTEGER`.

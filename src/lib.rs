@@ -12,12 +12,12 @@ mod throw;
 pub mod types;
 
 use napi_derive_ohos::napi;
-use napi_ohos::bindgen_prelude::Unknown;
+use napi_ohos::bindgen_prelude::{External, Unknown};
 use napi_ohos::Env;
 use paysign_core::{order_str, redact, Action, ErrorCode, ErrorView, FlowState, PaysignError};
 
 use crate::log::Level;
-use crate::types::{FlowStep, JsPaysignError, OrderStrInfo, SelfTestResult};
+use crate::types::{FlowAction, JsPaysignError, OrderStrInfo, SelfTestResult};
 
 /// The library version, as built.
 #[napi(catch_unwind)]
@@ -68,19 +68,28 @@ pub fn error_info(env: Env, input: Unknown) -> napi_ohos::Result<JsPaysignError>
     })
 }
 
-/// A new flow: the opaque initial state.
-#[napi(catch_unwind, ts_args_type = "config: FlowConfig")]
-pub fn new_flow(env: Env, config: Unknown) -> napi_ohos::Result<String> {
+/// A new flow: a native object the shell holds and passes to every `stepFlow`. The flow's state
+/// lives in it (no state string crosses the FFI on each step).
+#[napi(
+    catch_unwind,
+    ts_args_type = "config: FlowConfig",
+    ts_return_type = "Flow"
+)]
+pub fn new_flow(env: Env, config: Unknown) -> napi_ohos::Result<External<FlowState>> {
     guard::run(&env, "newFlow", || {
         let config = convert::flow_config(config)?;
-        FlowState::new(config)?.encode()
+        Ok(External::new(FlowState::new(config)?))
     })
 }
 
 /// A flow that re-confirms an order whose cashier opened in an earlier run of the app: its first
 /// step (`STARTED`) queries the merchant; the cashier never opens in it.
-#[napi(catch_unwind, ts_args_type = "input: ResumeFlowInput")]
-pub fn resume_flow(env: Env, input: Unknown) -> napi_ohos::Result<String> {
+#[napi(
+    catch_unwind,
+    ts_args_type = "input: ResumeFlowInput",
+    ts_return_type = "Flow"
+)]
+pub fn resume_flow(env: Env, input: Unknown) -> napi_ohos::Result<External<FlowState>> {
     guard::run(&env, "resumeFlow", || {
         let input = convert::ObjectArg::new(input, "input")?;
         let config = match input.opt_object("config")? {
@@ -89,22 +98,25 @@ pub fn resume_flow(env: Env, input: Unknown) -> napi_ohos::Result<String> {
         };
         let merc_order_no = input.string("mercOrderNo")?;
         let merc_contract_code = input.string("mercContractCode")?;
-        FlowState::resume(config, &merc_order_no, &merc_contract_code)?.encode()
+        Ok(External::new(FlowState::resume(
+            config,
+            &merc_order_no,
+            &merc_contract_code,
+        )?))
     })
 }
 
-/// One step of the flow: the next state and the action to perform.
-#[napi(catch_unwind, ts_args_type = "state: string, event: FlowEvent")]
-pub fn step_flow(env: Env, state: Unknown, event: Unknown) -> napi_ohos::Result<FlowStep> {
+/// One step of the flow: the flow moves to its next state (in place) and the action to perform
+/// is returned. A refused event changes nothing; a panic inside leaves the flow as it was.
+#[napi(catch_unwind, ts_args_type = "flow: Flow, event: FlowEvent")]
+pub fn step_flow(env: Env, flow: Unknown, event: Unknown) -> napi_ohos::Result<FlowAction> {
     guard::run(&env, "stepFlow", || {
-        let state = FlowState::decode(&convert::string_arg(state, "state")?)?;
+        let state = convert::flow_arg(flow)?;
         let (now_ms, event) = convert::flow_event(event)?;
-        let (next, action) = paysign_core::step(&state, now_ms, &event)?;
-        log::log(Level::Info, &describe_step(event.kind(), &action));
-        Ok(FlowStep {
-            state: next.encode()?,
-            action: convert::action_to_js(action),
-        })
+        let (next, action) = paysign_core::step(state, now_ms, &event)?;
+        *state = next;
+        log::log_with(Level::Info, || describe_step(event.kind(), &action));
+        Ok(convert::action_to_js(action))
     })
 }
 

@@ -24,6 +24,11 @@ mod sink {
     /// The app log domain of paysign ("PS").
     const DOMAIN: u32 = 0x5053;
 
+    /// hilog filters by level itself.
+    pub(super) fn enabled(_level: Level) -> bool {
+        true
+    }
+
     pub(super) fn write(level: Level, message: &str) {
         static INIT: Once = Once::new();
         INIT.call_once(|| {
@@ -60,8 +65,12 @@ mod sink {
         })
     }
 
+    pub(super) fn enabled(level: Level) -> bool {
+        threshold().is_some_and(|min| level >= min)
+    }
+
     pub(super) fn write(level: Level, message: &str) {
-        if threshold().is_some_and(|min| level >= min) {
+        if enabled(level) {
             let clean: String = message.chars().filter(|c| *c != '\0').collect();
             // A failed write to stderr has nowhere to be reported.
             let _ = writeln!(std::io::stderr(), "paysign {level:?}: {clean}");
@@ -72,4 +81,11 @@ mod sink {
 /// Writes one log line.
 pub(crate) fn log(level: Level, message: &str) {
     sink::write(level, message);
+}
+
+/// Writes one log line built only when the level is logged (hot paths: a step per event).
+pub(crate) fn log_with(level: Level, message: impl FnOnce() -> String) {
+    if sink::enabled(level) {
+        sink::write(level, &message());
+    }
 }

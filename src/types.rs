@@ -148,13 +148,6 @@ pub struct PayAndSignOutcome {
     pub error: Option<JsPaysignError>,
 }
 
-/// The next state (opaque) and the action to perform.
-#[napi(object)]
-pub struct FlowStep {
-    pub state: String,
-    pub action: FlowAction,
-}
-
 /// Input of `selfTest`.
 #[napi(object)]
 pub struct SelfTestInput {

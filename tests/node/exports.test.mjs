@@ -112,11 +112,12 @@ test('errorInfo answers every documented code with its kind, and 1001 for others
 });
 
 test('newFlow: defaults, overrides, and invalid configs', () => {
-  const state = paysign.newFlow({});
-  assert.equal(typeof state, 'string');
-  const step = paysign.stepFlow(state, { kind: 'STARTED', nowMs: NOW });
-  assert.equal(step.action.kind, 'FETCH_TICKET');
-  assert.equal(typeof paysign.newFlow({ overallDeadlineMs: 1000, backoffFactor: 1.5, expectedAppId: 'a' }), 'string');
+  const flow = paysign.newFlow({});
+  // An opaque native object: no state crosses to JS.
+  assert.equal(typeof flow, 'object');
+  assert.deepEqual(Object.keys(flow), []);
+  assert.equal(paysign.stepFlow(flow, { kind: 'STARTED', nowMs: NOW }).kind, 'FETCH_TICKET');
+  assert.equal(typeof paysign.newFlow({ overallDeadlineMs: 1000, backoffFactor: 1.5, expectedAppId: 'a' }), 'object');
   for (const config of [
     { overallDeadlineMs: 0 },
     { backoffInitialMs: 10, backoffCapMs: 5 },
@@ -131,12 +132,8 @@ test('newFlow: defaults, overrides, and invalid configs', () => {
 });
 
 test('stepFlow: a whole pay-and-sign, every action shape', () => {
-  let state = paysign.newFlow({});
-  const send = (event) => {
-    const step = paysign.stepFlow(state, { nowMs: NOW, ...event });
-    state = step.state;
-    return step.action;
-  };
+  const flow = paysign.newFlow({});
+  const send = (event) => paysign.stepFlow(flow, { nowMs: NOW, ...event });
   assert.deepEqual(send({ kind: 'STARTED' }), { kind: 'FETCH_TICKET', stage: 'CREATING_ORDER' });
   const os = orderStr(NOW - MINUTE);
   const open = send({ kind: 'TICKET_FETCHED', body: JSON.stringify({ orderStr: os, mercOrderNo: 'PS1', mercContractCode: 'C1' }) });
@@ -165,12 +162,8 @@ test('stepFlow: a whole pay-and-sign, every action shape', () => {
 });
 
 test('stepFlow: a cancel the server confirms is CANCELED, with the Payment Kit code', () => {
-  let state = paysign.newFlow({});
-  const send = (event) => {
-    const step = paysign.stepFlow(state, { nowMs: NOW, ...event });
-    state = step.state;
-    return step.action;
-  };
+  const flow = paysign.newFlow({});
+  const send = (event) => paysign.stepFlow(flow, { nowMs: NOW, ...event });
   send({ kind: 'STARTED' });
   send({ kind: 'TICKET_FETCHED', body: JSON.stringify({ orderStr: orderStr(NOW), mercOrderNo: 'PS1', mercContractCode: 'C1' }) });
   assert.equal(send({ kind: 'CASHIER_FAILED', errorCode: 1001930000, errorMessage: 'canceled' }).kind, 'QUERY_STATUS');
@@ -186,25 +179,31 @@ test('stepFlow: a cancel the server confirms is CANCELED, with the Payment Kit c
 });
 
 test('stepFlow: an expired ticket ends without opening the cashier', () => {
-  let state = paysign.newFlow({});
-  state = paysign.stepFlow(state, { kind: 'STARTED', nowMs: NOW }).state;
+  const flow = paysign.newFlow({});
+  paysign.stepFlow(flow, { kind: 'STARTED', nowMs: NOW });
   const body = JSON.stringify({ orderStr: orderStr(NOW - 11 * MINUTE), mercOrderNo: 'PS1', mercContractCode: 'C1' });
-  const { action } = paysign.stepFlow(state, { kind: 'TICKET_FETCHED', nowMs: NOW, body });
+  const action = paysign.stepFlow(flow, { kind: 'TICKET_FETCHED', nowMs: NOW, body });
   assert.equal(action.kind, 'DONE');
   assert.equal(action.outcome.payment, 'NOT_PAID');
   assert.equal(action.outcome.error.code, 2007);
 });
 
-test('stepFlow: bad state, bad events, events out of phase', () => {
-  const state = paysign.newFlow({});
+test('stepFlow: not a flow, bad events, events out of phase (which change nothing)', () => {
+  const flow = paysign.newFlow({});
   throwsCode(() => paysign.stepFlow('{}', { kind: 'STARTED', nowMs: NOW }), 1003);
-  throwsCode(() => paysign.stepFlow(state.replace(/"v":\d+/, '"v":9'), { kind: 'STARTED', nowMs: NOW }), 1003);
-  throwsCode(() => paysign.stepFlow(state, { kind: 'LAUNCHED', nowMs: NOW }), 1001);
-  throwsCode(() => paysign.stepFlow(state, { kind: 'STARTED' }), 1001);
-  throwsCode(() => paysign.stepFlow(state, { kind: 'CASHIER_RETURNED', nowMs: NOW }), 1001);
-  const started = paysign.stepFlow(state, { kind: 'STARTED', nowMs: NOW }).state;
-  throwsCode(() => paysign.stepFlow(started, { kind: 'TICKET_FETCHED', nowMs: NOW }), 1001);
-  throwsCode(() => paysign.stepFlow(started, { kind: 'TICKET_FAILED', nowMs: NOW, httpStatus: 42 }), 1001);
+  throwsCode(() => paysign.stepFlow({}, { kind: 'STARTED', nowMs: NOW }), 1003);
+  throwsCode(() => paysign.stepFlow(undefined, { kind: 'STARTED', nowMs: NOW }), 1003);
+  throwsCode(() => paysign.stepFlow(flow, { kind: 'LAUNCHED', nowMs: NOW }), 1001);
+  throwsCode(() => paysign.stepFlow(flow, { kind: 'STARTED' }), 1001);
+  throwsCode(() => paysign.stepFlow(flow, { kind: 'CASHIER_RETURNED', nowMs: NOW }), 1001);
+  // The refused events left the flow new: STARTED still works, once.
+  assert.equal(paysign.stepFlow(flow, { kind: 'STARTED', nowMs: NOW }).kind, 'FETCH_TICKET');
+  throwsCode(() => paysign.stepFlow(flow, { kind: 'STARTED', nowMs: NOW }), 1001);
+  throwsCode(() => paysign.stepFlow(flow, { kind: 'TICKET_FETCHED', nowMs: NOW }), 1001);
+  throwsCode(() => paysign.stepFlow(flow, { kind: 'TICKET_FAILED', nowMs: NOW, httpStatus: 42 }), 1001);
+  // Two flows are independent.
+  const other = paysign.newFlow({});
+  assert.equal(paysign.stepFlow(other, { kind: 'STARTED', nowMs: NOW }).kind, 'FETCH_TICKET');
 });
 
 test('selfTest: a panic is caught inside, and a forced one comes back as 5002', () => {

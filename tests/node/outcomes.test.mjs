@@ -8,13 +8,11 @@ const NOW = 1_751_361_838_042;
 
 /** A flow driven to the open cashier; `send(event)` steps it at the current `now`. */
 function toCashier(config = {}) {
-  let state = paysign.newFlow(config);
+  const native = paysign.newFlow(config);
   const flow = {
     now: NOW,
     send(event) {
-      const step = paysign.stepFlow(state, { nowMs: flow.now, ...event });
-      state = step.state;
-      return step.action;
+      return paysign.stepFlow(native, { nowMs: flow.now, ...event });
     },
   };
   flow.send({ kind: 'STARTED' });
@@ -122,29 +120,31 @@ test('a phone clock 15 minutes off still pays when the ticket carries serverTime
   const os = orderStr(serverNow - 2_000);
   for (const skew of [15 * 60_000, -15 * 60_000]) {
     const phoneNow = serverNow + skew;
-    let state = paysign.newFlow({});
-    state = paysign.stepFlow(state, { kind: 'STARTED', nowMs: phoneNow }).state;
+    const started = () => {
+      const f = paysign.newFlow({});
+      paysign.stepFlow(f, { kind: 'STARTED', nowMs: phoneNow });
+      return f;
+    };
     const withServerTime = JSON.stringify({ orderStr: os, mercOrderNo: 'PS7', mercContractCode: 'C7', serverTimeMs: serverNow });
-    const open = paysign.stepFlow(state, { kind: 'TICKET_FETCHED', nowMs: phoneNow, body: withServerTime }).action;
+    const open = paysign.stepFlow(started(), { kind: 'TICKET_FETCHED', nowMs: phoneNow, body: withServerTime });
     assert.equal(open.kind, 'OPEN_CASHIER', `skew ${skew}`);
     // The same ticket without the server's clock is judged on the phone's and refused.
     const withoutServerTime = JSON.stringify({ orderStr: os, mercOrderNo: 'PS7', mercContractCode: 'C7' });
-    const done = paysign.stepFlow(state, { kind: 'TICKET_FETCHED', nowMs: phoneNow, body: withoutServerTime }).action;
+    const done = paysign.stepFlow(started(), { kind: 'TICKET_FETCHED', nowMs: phoneNow, body: withoutServerTime });
     assert.equal(done.kind, 'DONE');
     assert.equal(done.outcome.error.code, skew > 0 ? 2007 : 2008);
   }
 });
 
 test('resumeFlow re-confirms a saved order: queries at once, never opens the cashier', () => {
-  let state = paysign.resumeFlow({ mercOrderNo: 'PS7', mercContractCode: 'C7', config: { confirmDeadlineMs: 5_000 } });
-  const first = paysign.stepFlow(state, { kind: 'STARTED', nowMs: NOW });
-  assert.deepEqual({ ...first.action }, { kind: 'QUERY_STATUS', stage: 'CONFIRMING', mercOrderNo: 'PS7' });
-  state = first.state;
-  const done = paysign.stepFlow(state, {
+  const flow = paysign.resumeFlow({ mercOrderNo: 'PS7', mercContractCode: 'C7', config: { confirmDeadlineMs: 5_000 } });
+  const first = paysign.stepFlow(flow, { kind: 'STARTED', nowMs: NOW });
+  assert.deepEqual({ ...first }, { kind: 'QUERY_STATUS', stage: 'CONFIRMING', mercOrderNo: 'PS7' });
+  const done = paysign.stepFlow(flow, {
     kind: 'STATUS_FETCHED',
     nowMs: NOW,
     body: JSON.stringify({ mercOrderNo: 'PS7', payment: 'PAID', contract: 'SIGNED', contractId: '1', updatedAt: NOW }),
-  }).action;
+  });
   assert.equal(done.kind, 'DONE');
   assert.equal(done.outcome.payment, 'PAID');
   assert.equal(done.outcome.mercContractCode, 'C7');

@@ -187,7 +187,9 @@ impl Phase {
     }
 }
 
-/// The whole state of one flow. Callers hold it as an opaque string ([`FlowState::encode`]).
+/// The whole state of one flow. The N-API library holds it as a native object the shell passes
+/// back on every step; [`FlowState::encode`] / [`FlowState::decode`] give it a string form for
+/// inspecting and fuzzing (the device library does not link them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowState {
     v: u32,
@@ -251,7 +253,7 @@ impl FlowState {
         Ok(state)
     }
 
-    /// The opaque state string.
+    /// The state as a string (tests, fuzzing, debugging).
     pub fn encode(&self) -> Result<String, PaysignError> {
         codec::state_to_json(self).map_err(|e| PaysignError::Internal {
             reason: format!("state serialization: {e}"),

@@ -1,4 +1,5 @@
-//! The flow state's string form, shaped by hand: plain JSON objects, written straight to text and
+//! The flow state's string form (tests, fuzzing and debugging; the N-API keeps the state native and
+//! never calls this, so LTO drops it from the device library), shaped by hand: plain JSON objects, written straight to text and
 //! read through `serde_json::Value`, which the library needs anyway for tickets and status answers.
 //!
 //! Why not derived serde: internally tagged enums buffer every value through serde's `Content`
