@@ -57,14 +57,17 @@ impl Default for CallbackOptions {
 pub struct Control {
     pub faults: DeliveryFaults,
     enabled: bool,
+    remote: bool,
     wake: Notify,
     release_held: AtomicBool,
 }
 
 impl Control {
-    pub fn new(enabled: bool) -> Self {
+    /// `remote`: https URLs of other hosts are contacted too (else loopback URLs only).
+    pub fn new(enabled: bool, remote: bool) -> Self {
         Self {
             enabled,
+            remote,
             ..Self::default()
         }
     }
@@ -81,29 +84,27 @@ impl Control {
     }
 }
 
-/// Why a URL is not contacted, or the URL to contact.
-pub fn may_contact(url: &str) -> Result<reqwest::Url, &'static str> {
+/// Why a URL is not contacted, or the URL to contact: https, or http to a loopback host; with
+/// `remote` false (the library's default, so tests never leave the machine) loopback hosts only.
+pub fn may_contact(url: &str, remote: bool) -> Result<reqwest::Url, &'static str> {
     let parsed = reqwest::Url::parse(url).map_err(|_| "the callbackUrl is not a URL")?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err("the callbackUrl carries credentials");
     }
     let host = parsed.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .and_then(|h| h.parse::<Ipv6Addr>().ok())
+            .is_some_and(|ip| ip.is_loopback());
     match parsed.scheme() {
-        "https" if !host.is_empty() => Ok(parsed),
-        "http" => {
-            let loopback = host == "localhost"
-                || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
-                || host
-                    .strip_prefix('[')
-                    .and_then(|h| h.strip_suffix(']'))
-                    .and_then(|h| h.parse::<Ipv6Addr>().ok())
-                    .is_some_and(|ip| ip.is_loopback());
-            if loopback {
-                Ok(parsed)
-            } else {
-                Err("http callbackUrls are only sent to loopback; use https")
-            }
-        }
+        "https" | "http" if loopback => Ok(parsed),
+        "https" if host.is_empty() => Err("the callbackUrl has no host"),
+        "https" if remote => Ok(parsed),
+        "https" => Err("this sandbox sends callbacks to loopback hosts only"),
+        "http" => Err("http callbackUrls are only sent to loopback; use https"),
         _ => Err("the callbackUrl is neither https nor http to loopback"),
     }
 }
@@ -322,7 +323,7 @@ fn new_delivery(
         finished_ms: None,
         note: None,
     };
-    if let Err(why) = may_contact(&d.url) {
+    if let Err(why) = may_contact(&d.url, ctx.state.callbacks.remote) {
         d.status = DeliveryStatus::Refused;
         d.next_attempt_ms = None;
         d.finished_ms = Some(now);
@@ -367,8 +368,10 @@ async fn attempt_round(ctx: &Ctx, mut d: Delivery) {
             d.body.clone(),
             d.callback_id.clone(),
         );
-        let timeout = ctx.options.timeout;
-        together.spawn(async move { post(client, url, body, id, attempt, copy, timeout).await });
+        let (timeout, remote) = (ctx.options.timeout, ctx.state.callbacks.remote);
+        together.spawn(
+            async move { post(client, url, body, id, attempt, copy, timeout, remote).await },
+        );
     }
     while let Some(r) = together.join_next().await {
         if let Ok(a) = r {
@@ -385,6 +388,7 @@ async fn attempt_round(ctx: &Ctx, mut d: Delivery) {
                 attempt,
                 copy,
                 ctx.options.timeout,
+                ctx.state.callbacks.remote,
             )
             .await,
         );
@@ -427,7 +431,7 @@ async fn attempt_round(ctx: &Ctx, mut d: Delivery) {
         );
     }
     if ctx.state.log_requests {
-        let target = may_contact(&d.url).map_or_else(
+        let target = may_contact(&d.url, true).map_or_else(
             |_| "?".to_owned(),
             |u| format!("{}://{}{}", u.scheme(), u.authority(), u.path()),
         );
@@ -450,6 +454,7 @@ async fn attempt_round(ctx: &Ctx, mut d: Delivery) {
 }
 
 /// One POST of the signed body; never fails, the result is in the attempt.
+#[allow(clippy::too_many_arguments)]
 async fn post(
     client: reqwest::Client,
     url: String,
@@ -458,6 +463,7 @@ async fn post(
     attempt: u32,
     copy: u32,
     timeout: Duration,
+    remote: bool,
 ) -> Attempt {
     let at_ms = system_ms();
     let started = Instant::now();
@@ -474,7 +480,7 @@ async fn post(
         delivered: false,
     };
     // Checked again: a URL changed in the database is still never contacted.
-    let target = match may_contact(&url) {
+    let target = match may_contact(&url, remote) {
         Ok(u) => u,
         Err(why) => {
             a.error = Some(why.to_owned());
@@ -542,14 +548,21 @@ mod tests {
     #[test]
     fn only_https_and_loopback_http_are_contacted() {
         for ok in [
-            "https://merchant.example/hw/pay",
-            "https://10.0.0.1:8443/cb",
             "http://127.0.0.1:8080/cb",
             "http://127.1.2.3/cb",
             "http://localhost:9/cb?x=1",
             "http://[::1]:8080/cb",
+            "https://127.0.0.1:8443/cb",
         ] {
-            assert!(may_contact(ok).is_ok(), "{ok}");
+            assert!(may_contact(ok, false).is_ok(), "{ok}");
+            assert!(may_contact(ok, true).is_ok(), "{ok}");
+        }
+        for remote in [
+            "https://merchant.example/hw/pay",
+            "https://10.0.0.1:8443/cb",
+        ] {
+            assert!(may_contact(remote, true).is_ok(), "{remote}");
+            assert!(may_contact(remote, false).is_err(), "{remote}");
         }
         for bad in [
             "http://merchant.example/cb",
@@ -562,7 +575,7 @@ mod tests {
             "/hw/pay",
             "",
         ] {
-            assert!(may_contact(bad).is_err(), "{bad}");
+            assert!(may_contact(bad, true).is_err(), "{bad}");
         }
     }
 

@@ -103,6 +103,9 @@ struct Args {
     /// How long a merchant may take to acknowledge a callback before it counts as failed.
     #[arg(long, value_name = "MS", default_value_t = 3000)]
     callback_timeout_ms: u64,
+    /// POST callbacks to loopback URLs only (https to other hosts ends REFUSED, uncontacted).
+    #[arg(long)]
+    loopback_callbacks_only: bool,
     /// Withholding debits accepted per contract within --withhold-window-secs; one more is
     /// WITHHOLD_OVER_TIMES.
     #[arg(long, value_name = "N", default_value_t = 5)]
@@ -216,6 +219,7 @@ async fn main() -> ExitCode {
         max_clock_skew_ms: i64::from(args.max_clock_skew_secs) * 1000,
         log_requests: !args.quiet,
         callbacks: callbacks.clone(),
+        remote_callbacks: !args.loopback_callbacks_only,
         withhold: WithholdSettings {
             max_debits: args.withhold_max_debits,
             window_ms: i64::from(args.withhold_window_secs.max(1)) * 1000,

@@ -43,6 +43,10 @@ pub struct SandboxOptions {
     pub log_requests: bool,
     /// Deliver notifications to their callbackUrls; `None`: only served by the operator API.
     pub callbacks: Option<CallbackOptions>,
+    /// Also POST callbacks to https URLs of other hosts (the binary's default). Off by default
+    /// in the library: only loopback callback URLs are contacted, so tests never leave the
+    /// machine; other URLs end `REFUSED`.
+    pub remote_callbacks: bool,
     /// Withholding debit limits and automatic results.
     pub withhold: WithholdSettings,
 }
@@ -58,6 +62,7 @@ impl Default for SandboxOptions {
             max_clock_skew_ms: rules::DEFAULT_MAX_CLOCK_SKEW_MS,
             log_requests: false,
             callbacks: None,
+            remote_callbacks: false,
             withhold: WithholdSettings::default(),
         }
     }
@@ -218,7 +223,10 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
         signer,
         faults: Arc::clone(&faults),
         bus,
-        callbacks: Arc::new(dispatcher::Control::new(options.callbacks.is_some())),
+        callbacks: Arc::new(dispatcher::Control::new(
+            options.callbacks.is_some(),
+            options.remote_callbacks,
+        )),
         withhold: Withholding::new(options.withhold),
         max_clock_skew_ms: options.max_clock_skew_ms,
         log_requests: options.log_requests,

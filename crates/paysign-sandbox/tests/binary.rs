@@ -98,6 +98,7 @@ fn help_documents_the_options_the_operator_api_and_the_config_file() {
         "--no-callbacks",
         "--callback-schedule-scale",
         "--callback-timeout-ms",
+        "--loopback-callbacks-only",
         "CONFIG FILE",
         "subMerchants",
     ] {

@@ -470,3 +470,24 @@ async fn impossible_fault_plans_are_refused_and_a_sandbox_without_delivery_says_
     let (_, state) = quiet.op_get("/sandbox/callback-faults").await;
     assert_eq!(state["delivering"], false);
 }
+
+#[tokio::test]
+async fn a_sandbox_started_as_a_library_contacts_loopback_urls_only() {
+    // remote_callbacks is off by default: an https URL of another host is never contacted.
+    let fx = fixture(quick(&[50])).await;
+    let prepay = fx
+        .client(DIRECT)
+        .pas_prepay(&direct_prepay("LO-1", 100), PrepayChannel::App)
+        .await
+        .unwrap();
+    let s = OrderStrBuilder::new(fx.signer(DIRECT), PasModel::Direct)
+        .build(Some(DIRECT_APP), &prepay.prepay_id, now_ms())
+        .unwrap();
+    pay(&fx, &s, "PAY_ONLY").await;
+    let list = settled(&fx, 1).await;
+    let c = &list[0];
+    assert_eq!(c["url"], "https://merchant.example/hw/pay/callback");
+    assert_eq!(c["status"], "REFUSED", "{c:#}");
+    assert!(c["note"].as_str().unwrap().contains("loopback"));
+    assert!(c["attempts"].as_array().unwrap().is_empty());
+}
