@@ -80,7 +80,13 @@ export const FIVE = [
           ['against the signed contract', (debit.contractId ?? debit.contract_id) === signed.contractId, `contractId ${debit.contractId ?? debit.contract_id}`],
           ['Payment Kit agrees', sandboxDebit?.status === 'TRX_SUCCESS', `Payment Kit says ${sandboxDebit?.status}`],
           ['the amount', (debit.amountFen ?? debit.amount_fen) === 1500 && (sandboxDebit?.totalAmount ?? sandboxDebit?.amount) === 1500, `merchant ${debit.amountFen ?? debit.amount_fen} fen, Payment Kit ${JSON.stringify(sandboxDebit)}`],
-          ['learned from its notification', callbacks.some((c) => c.status === 'DELIVERED'), `${callbacks.map((c) => `${c.kind} ${c.status}`).join(', ') || 'no callback'}`],
+          // The worker queries a debit only 30 s after it is sent, so a PAID within the wait came
+          // from the notification: delivered by Payment Kit, and no query made by the merchant.
+          [
+            'learned from its notification',
+            callbacks.some((c) => c.status === 'DELIVERED') && (debit.checkAttempts ?? debit.check_attempts) === 0,
+            `${callbacks.map((c) => `${c.kind} ${c.status}`).join(', ') || 'no callback'}; merchant queries: ${debit.checkAttempts ?? debit.check_attempts}`,
+          ],
         ],
       };
     },
