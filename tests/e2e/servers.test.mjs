@@ -156,3 +156,46 @@ describe('the merchant server on PostgreSQL', { skip: postgresSkip }, () => {
     );
   });
 });
+
+describe('an attacker', { skip }, () => {
+  let env;
+  before(async () => {
+    env = await openStack({ label: 'attacker' });
+  });
+  after(() => env?.close());
+
+  it("another user's order is 404; a genuine callback re-pointed at an unpaid order changes nothing", async (t) => {
+    const step = narrator(t);
+    const paid = await purchase(env, { step });
+    await settled(env, paid.outcome.mercOrderNo);
+    // An order left in the cashier: still payable, nothing known.
+    const open = await purchase(env, { step, decision: 'CANCEL', flow: { confirmDeadlineMs: 1_000 } });
+    const victim = open.outcome.mercOrderNo;
+
+    const peek = await env.merchant.status('someone-else', paid.outcome.mercOrderNo);
+    const genuine = (await env.sandbox.callbacks({ mercNo: env.mercNo })).find(
+      (c) => c.kind === 'PAYMENT' && c.body.includes(`"${paid.outcome.mercOrderNo}"`),
+    );
+    const forged = genuine.body.replaceAll(paid.outcome.mercOrderNo, victim);
+    const res = await fetch(`${env.merchant.url}/paysign/callbacks/payment`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json; charset=UTF-8' },
+      body: forged,
+    });
+    const answer = await res.text();
+    step('attacker', `forged callback answered HTTP ${res.status} ${answer}`);
+    const order = await env.merchant.order(victim);
+    const sandboxOrder = await env.sandbox.order(env.mercNo, victim);
+    assertAgree(
+      [
+        ["another user's read is 404", peek.status === 404, `HTTP ${peek.status}`],
+        ['the forged callback is refused', !answer.includes('"000000"'), `HTTP ${res.status} ${answer}`],
+        ['the unpaid order stays unpaid in the merchant db', order.order.payment !== 'PAID', order.order.payment],
+        ['and in Payment Kit', sandboxOrder.status !== 'TRX_SUCCESS', sandboxOrder.status],
+        ['no forged callback recorded', (order.callbacks ?? []).length === 0, JSON.stringify(order.callbacks)],
+        ['the app never said paid', open.outcome.payment !== 'PAID', open.outcome.payment],
+      ],
+      step,
+    );
+  });
+});
