@@ -40,7 +40,10 @@ try {
   // The HAR's transpilation takes a few seconds: done while the servers start.
   const appLoading = loadHar();
   const sandbox = await startSandbox(ws);
-  say('sandbox', `paysign-sandbox listening on ${sandbox.url} (Payment Kit: server API, cashier, callbacks${caps.callbacks ? '' : ' NOT delivered by this build'})`);
+  say('sandbox', `paysign-sandbox listening on ${sandbox.url} (Payment Kit: server API, cashier, callbacks${caps.callbacks ? '' : ' NOT delivered by this build'})`, {
+    pid: sandbox.service.pid,
+    dir: ws.dir,
+  });
   const app = await appLoading;
   say('app', `the HAR's ArkTS shell loaded on Node over libpaysign (target/node/paysign.node)`);
   if (!app.has('sandboxCashier')) {
@@ -57,7 +60,9 @@ try {
     missing += FIVE.length;
   } else {
     const merchant = await startMerchant(ws, sandbox, { reconcile: QUICK_RECONCILE });
-    say('merchant', `paysign-merchant listening on ${merchant.url}, admin on ${merchant.adminUrl} (SQLite in memory, reconcile worker on)`);
+    say('merchant', `paysign-merchant listening on ${merchant.url}, admin on ${merchant.adminUrl} (SQLite in memory, reconcile worker on)`, {
+      pid: merchant.service.pid,
+    });
     const env = { app, sandbox, merchant, mercNo: MERCHANTS.DIRECT.mercNo };
     for (const [i, scenario] of FIVE.entries()) {
       say('demo', `── ${i + 1}. ${scenario.title}`, { scenario: scenario.title });
