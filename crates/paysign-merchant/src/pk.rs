@@ -5,18 +5,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use paysign_pas::auth::HttpMethod;
 use paysign_pas::bill::{SettleBillRow, TradeBillRow};
 use paysign_pas::codes::SubCode;
 use paysign_pas::model::{
-    ContractInfo, OrderStatus, PartnerPrepayRequest, PartnerUnsignRequest, PrepayOrder,
-    PrepayRequest, RefundRequest, RefundStatus, ResponseEnvelope, SignStatus, UnsignRequest,
+    ContractInfo, OrderStatus, PartnerPrepayRequest, PartnerUnsignRequest, PartnerWithholdRequest,
+    PrepayOrder, PrepayRequest, RefundRequest, RefundStatus, SignStatus, UnsignRequest,
+    WithholdOrder, WithholdRequest,
 };
 use paysign_pas::{
     ClientConfig, MerchantModel, MerchantSigner, OrderStrBuilder, PasClient, PasError,
     PrepayChannel,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::config::{Model, Settings};
 use crate::metrics::Metrics;
@@ -78,42 +77,6 @@ pub enum WriteOutcome<T> {
     /// The answer was lost: it may or may not have happened; query before acting.
     Unknown(PasError),
 }
-
-/// The withholding debit request (spec §4.13), direct and service provider in one shape.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct WithholdRequest<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    app_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    merc_no: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sp_merc_no: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sp_app_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sub_merc_no: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sub_app_id: Option<&'a str>,
-    merc_order_no: &'a str,
-    trade_summary: &'a str,
-    total_amount: i64,
-    currency: &'a str,
-    callback_url: &'a str,
-    contract_id: &'a str,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WithholdResponse {
-    #[serde(flatten)]
-    _envelope: ResponseEnvelope,
-    #[serde(default)]
-    sys_trans_order_no: Option<String>,
-}
-
-const DIRECT_WITHHOLD: &str = "/api/v1/aggr/transactions/withhold";
-const SP_WITHHOLD: &str = "/api/v1/partner/aggr/transactions/withhold";
 
 /// The merchant's side of Payment Kit.
 #[derive(Clone)]
@@ -385,56 +348,42 @@ impl PaymentKit {
         trade_summary: &str,
     ) -> WriteOutcome<Option<String>> {
         let m = &self.settings.config.merchant;
-        let callback_url = self.callback_url("payment");
-        let (path, request) = match self.model() {
-            Model::Direct => (
-                DIRECT_WITHHOLD,
-                WithholdRequest {
-                    app_id: Some(&m.app_id),
-                    merc_no: Some(&m.merc_no),
-                    sp_merc_no: None,
-                    sp_app_id: None,
-                    sub_merc_no: None,
-                    sub_app_id: None,
-                    merc_order_no,
-                    trade_summary,
-                    total_amount: amount_fen,
-                    currency: paysign_pas::limits::CNY,
-                    callback_url: &callback_url,
-                    contract_id,
-                },
-            ),
-            Model::ServiceProvider => (
-                SP_WITHHOLD,
-                WithholdRequest {
+        let order = WithholdOrder {
+            merc_order_no: merc_order_no.to_owned(),
+            trade_summary: trade_summary.to_owned(),
+            total_amount: amount_fen,
+            currency: Some(paysign_pas::limits::CNY.to_owned()),
+            allocation_type: None,
+            // Debit results come as payment notifications (no contractId in them).
+            callback_url: self.callback_url("payment"),
+            contract_id: contract_id.to_owned(),
+            payload: None,
+            expire_time: None,
+            payer: None,
+        };
+        let result = match self.model() {
+            Model::Direct => {
+                let request = WithholdRequest {
+                    app_id: m.app_id.clone(),
+                    merc_no: m.merc_no.clone(),
+                    order,
+                };
+                self.timed("withhold", self.client.withhold(&request)).await
+            }
+            Model::ServiceProvider => {
+                let request = PartnerWithholdRequest {
                     app_id: None,
-                    merc_no: None,
-                    sp_merc_no: Some(&m.merc_no),
-                    sp_app_id: Some(&m.app_id),
-                    sub_merc_no: m.sub_merc_no.as_deref(),
-                    sub_app_id: m.sub_app_id.as_deref(),
-                    merc_order_no,
-                    trade_summary,
-                    total_amount: amount_fen,
-                    currency: paysign_pas::limits::CNY,
-                    callback_url: &callback_url,
-                    contract_id,
-                },
-            ),
+                    sp_merc_no: m.merc_no.clone(),
+                    sub_merc_no: m.sub_merc_no.clone().unwrap_or_default(),
+                    sp_app_id: Some(m.app_id.clone()),
+                    sub_app_id: m.sub_app_id.clone(),
+                    order,
+                };
+                self.timed("withhold", self.client.partner_withhold(&request))
+                    .await
+            }
         };
-        let body = match serde_json::to_string(&request) {
-            Ok(b) => b,
-            Err(e) => return WriteOutcome::Refused(PasError::Signing(e.to_string())),
-        };
-        write_outcome(
-            self.timed(
-                "withhold",
-                self.client
-                    .call::<WithholdResponse>(HttpMethod::Post, path, &body),
-            )
-            .await
-            .map(|r| r.sys_trans_order_no),
-        )
+        write_outcome(result.map(|r| r.sys_trans_order_no))
     }
 
     pub async fn trade_bill(&self, bill_date: &str) -> Result<Option<Vec<TradeBillRow>>, PasError> {

@@ -24,6 +24,7 @@ on_both_databases!(
     unsign_ends_the_contract_and_a_late_sign_does_not_revive_it,
     bills_are_checked_against_the_database,
     instances_share_the_reconcile_work_without_doubling_it,
+    a_signed_contract_is_charged_without_the_cashier,
 );
 
 const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
@@ -624,5 +625,121 @@ async fn instances_share_the_reconcile_work_without_doubling_it(backend: Backend
         paysign_merchant::reconcile::run_once(&bench.servers[1].state).await,
         0
     );
+    bench.stop().await;
+}
+
+async fn a_signed_contract_is_charged_without_the_cashier(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    // The sandbox leaves debits processing until the test decides.
+    bench
+        .sandbox_post(
+            "/sandbox/withhold-settings",
+            json!({"maxDebits": 3, "windowMs": 4 * 3_600_000, "autoResult": "OFF", "autoDelayMs": 0}),
+        )
+        .await;
+    let (no, code) = bench.new_order("alice").await;
+    // Not signed yet: nothing to charge.
+    let (status, _) = bench
+        .admin_post(
+            &format!("/admin/contracts/{code}/charges"),
+            json!({"productId": "vip-month"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let contract_id = bench.pay_and_sign(&no, &code).await;
+
+    // Accepted means pending; the same mercOrderNo again is the same debit.
+    let charge = json!({"productId": "vip-month", "mercOrderNo": "PD-1"});
+    let (status, d) = bench
+        .admin_post(&format!("/admin/contracts/{code}/charges"), charge.clone())
+        .await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["state"], "PENDING");
+    assert_eq!(d["amountFen"], PRICE);
+    assert_eq!(d["contractId"], contract_id.as_str());
+    assert!(d["sysTransOrderNo"].is_string(), "{d}");
+    let (status, again) = bench
+        .admin_post(&format!("/admin/contracts/{code}/charges"), charge.clone())
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(again["mercOrderNo"], "PD-1");
+    let (status, _) = bench
+        .admin_post(
+            &format!("/admin/contracts/{code}/charges"),
+            json!({"amountFen": 1, "mercOrderNo": "PD-1"}),
+        )
+        .await;
+    assert_eq!(status, 409, "one number, one debit");
+    let (_, debits) = bench.sandbox_get("/sandbox/debits").await;
+    assert_eq!(debits.as_array().unwrap().len(), 1);
+
+    // Charged: the notification (a payment notification without contractId) settles it.
+    bench
+        .sandbox_post(
+            &format!("/sandbox/debits/{MERC_NO}/PD-1/succeed"),
+            json!({}),
+        )
+        .await;
+    let n = bench.notification("DEBIT_FINISHED", "PD-1").await;
+    bench.deliver_ok("payment", &n).await;
+    let (_, d) = bench.admin_get("/admin/debits/PD-1").await;
+    assert_eq!(d["state"], "PAID", "{d}");
+    // A tampered debit notification changes nothing.
+    let tampered = n.replace(&format!("\"totalAmount\":{PRICE}"), "\"totalAmount\":1");
+    assert_eq!(bench.deliver("payment", &tampered).await.0, 400);
+
+    // A failed debit sends maybe no notification: the worker learns it by query.
+    let (status, d2) = bench
+        .admin_post(
+            &format!("/admin/contracts/{code}/charges"),
+            json!({"amountFen": 990}),
+        )
+        .await;
+    assert_eq!(status, 200, "{d2}");
+    let d2_no = d2["mercOrderNo"].as_str().unwrap().to_owned();
+    bench
+        .sandbox_post(
+            &format!("/sandbox/debits/{MERC_NO}/{d2_no}/fail"),
+            json!({}),
+        )
+        .await;
+    bench.reconcile().await;
+    let (_, d2) = bench.admin_get(&format!("/admin/debits/{d2_no}")).await;
+    assert_eq!(d2["state"], "NOT_PAID", "{d2}");
+
+    // Over Payment Kit's count: WITHHOLD_OVER_TIMES holds everything back for 4 hours.
+    let (status, d3) = bench
+        .admin_post(
+            &format!("/admin/contracts/{code}/charges"),
+            json!({"productId": "vip-month"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{d3}");
+    let (status, d4) = bench
+        .admin_post(
+            &format!("/admin/contracts/{code}/charges"),
+            json!({"productId": "vip-month"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{d4}");
+    assert_eq!(d4["state"], "SCHEDULED", "{d4}");
+    assert_eq!(d4["failure"], "WITHHOLD_OVER_TIMES");
+    let wait = d4["sendAfterMs"].as_i64().unwrap() - paysign_merchant::time::now_ms();
+    assert!(wait > 4 * 3_600_000 - 60_000, "{wait}");
+    let (status, refused) = bench
+        .admin_post(
+            &format!("/admin/contracts/{code}/charges"),
+            json!({"productId": "vip-month"}),
+        )
+        .await;
+    assert_eq!(status, 429, "{refused}");
+    bench.reconcile().await;
+    let (_, debits) = bench.sandbox_get("/sandbox/debits").await;
+    assert_eq!(
+        debits.as_array().unwrap().len(),
+        3,
+        "nothing sent sooner than 4 h"
+    );
+    let _ = d3;
     bench.stop().await;
 }
