@@ -39,7 +39,7 @@ export async function openStack({ label = 'e2e', model = 'DIRECT', databaseUrl, 
     /** Kills the merchant server (SIGKILL: a crash), and starts it again on the same port and database after `downMs`. */
     async restartMerchant({ downMs = 1_000 } = {}) {
       const old = env.merchant;
-      await old.kill();
+      await old.kill(); // a no-op when it is already dead
       await new Promise((r) => setTimeout(r, downMs));
       env.merchant = await startMerchant(ws, sandbox, { model, databaseUrl: dbUrl, reconcile, port: old.port });
       return env.merchant;
