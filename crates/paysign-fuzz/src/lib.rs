@@ -22,7 +22,7 @@ pub struct Target {
 }
 
 /// Every target, in the order `make fuzz` runs them.
-pub const TARGETS: [Target; 10] = [
+pub const TARGETS: [Target; 11] = [
     Target {
         name: "order_str",
         run: order_str,
@@ -50,6 +50,10 @@ pub const TARGETS: [Target; 10] = [
     Target {
         name: "notification",
         run: notification,
+    },
+    Target {
+        name: "merchant_contract",
+        run: merchant_contract,
     },
     Target {
         name: "pay_merc_auth",

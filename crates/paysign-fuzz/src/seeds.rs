@@ -137,6 +137,32 @@ pub fn all() -> Result<Vec<Seed>, String> {
             .into_bytes(),
     );
 
+    add(
+        "merchant_contract",
+        "create-order",
+        br#"{"productId":"monthly-box","amount":1}"#.to_vec(),
+    );
+    add(
+        "merchant_contract",
+        "ticket",
+        serde_json::json!({
+            "orderStr": order_str_text(NOW_MS), "mercOrderNo": "PS1", "mercContractCode": "C1",
+            "serverTimeMs": NOW_MS,
+        })
+        .to_string()
+        .into_bytes(),
+    );
+    add(
+        "merchant_contract",
+        "status",
+        serde_json::json!({
+            "mercOrderNo": "PS1", "payment": "PAID", "contract": "SIGNED",
+            "contractId": "2024070914615843071097001", "updatedAt": NOW_MS,
+        })
+        .to_string()
+        .into_bytes(),
+    );
+
     let signer = MerchantSigner::new("101000000001", "AUTH-1", key.clone());
     let body = r#"{"mercNo":"101000000001","mercOrderNo":"PS1","totalAmount":5}"#;
     let path = "/api/v2/aggr/transactions/merc-orders/PS1?mercNo=101000000001";

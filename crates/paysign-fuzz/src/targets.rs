@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 
 use arbitrary::Unstructured;
+use paysign_contract::{CreateOrderRequest, OrderStatus, Ticket as ContractTicket};
 use paysign_core::order_str::{self, OrderStr};
 use paysign_core::outcome::PaymentOutcome;
 use paysign_core::status::MerchantPayment;
@@ -516,6 +517,40 @@ pub fn notification(data: &[u8]) {
     let _ = serde_json::from_str::<ContractSignedNotification>(text);
     let _ = serde_json::from_str::<UnsignNotification>(text);
     let _ = serde_json::from_str::<RefundNotification>(text);
+}
+
+/// The app <-> merchant server contract: the create-order body as the merchant server reads it
+/// (`POST /paysign/orders`; unknown fields such as an amount are ignored), and the ticket and
+/// status answers as the app reads them.
+///
+/// Invariants: nothing but a product id comes through a create-order body (the price is the
+/// server's); a ticket or status that parses writes back to JSON that parses to itself.
+pub fn merchant_contract(data: &[u8]) {
+    if let Ok(request) = serde_json::from_slice::<CreateOrderRequest>(data) {
+        let written = serde_json::to_value(&request).unwrap_or_default();
+        let keys: Vec<&String> = written
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(
+            keys,
+            ["productId"],
+            "a create-order body carried more than the product"
+        );
+    }
+    let Some(text) = text(data) else { return };
+    if let Ok(ticket) = ContractTicket::from_json(text) {
+        let json = serde_json::to_string(&ticket).unwrap_or_default();
+        assert_eq!(
+            ContractTicket::from_json(&json).ok(),
+            Some(ticket),
+            "{json}"
+        );
+    }
+    if let Ok(status) = OrderStatus::from_json(text) {
+        let json = serde_json::to_string(&status).unwrap_or_default();
+        assert_eq!(OrderStatus::from_json(&json).ok(), Some(status), "{json}");
+    }
 }
 
 /// The PayMercAuth header as a server (the sandbox, a merchant-facing proxy) receives it: the
