@@ -20,6 +20,7 @@ help:
 	@echo "make e2e    the end-to-end suite: the demo scenarios and a fault matrix (part of make test)"
 	@echo "make test   formatting, lints and every test suite (what CI runs)"
 	@echo "make har    the device libraries and paysign-<version>.har"
+	@echo "make fuzz   the libFuzzer targets, 60 s each (docs/reliability.md)"
 
 setup:
 	@scripts/setup.sh

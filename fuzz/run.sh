@@ -36,6 +36,10 @@ if [[ -n "${SANITIZER:-}" ]]; then
 fi
 export RUSTFLAGS="${flags[*]}"
 bin_dir="$CARGO_TARGET_DIR/$triple/release"
+# libfuzzer-sys compiles libFuzzer (C++); scripts/setup.sh installs clang, which may be the only one.
+if [[ -z "${CXX:-}" ]] && ! command -v c++ >/dev/null; then
+    export CXX=clang++
+fi
 
 targets() {
     sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | grep -v '^paysign-fuzz-harness$'

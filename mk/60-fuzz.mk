@@ -12,7 +12,7 @@ FUZZ_RUNS ?=
 FUZZ_TARGETS ?= $(shell fuzz/run.sh list)
 FUZZ_LIMIT = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS))
 
-fuzz-build:
+fuzz-build: setup
 	fuzz/run.sh build
 
 fuzz: fuzz-build
