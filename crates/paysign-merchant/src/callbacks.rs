@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use paysign_pas::callback::{self, CallbackError, REPLY_CONTENT_TYPE, SUCCESS_REPLY};
+use paysign_pas::model::notify::NotificationHeader;
 use paysign_pas::model::{
     ChangeMode, ContractSignedNotification, OrderStatus, PaymentNotification, RefundNotification,
     RefundStatus, UnsignNotification,
@@ -16,6 +17,7 @@ use paysign_pas::model::{
 use std::sync::Arc;
 
 use crate::config::Model;
+use crate::db::WriteTx;
 use crate::server::AppState;
 use crate::store::{self, Result as DbResult};
 use crate::time;
@@ -243,32 +245,27 @@ fn check_parties(
     }
 }
 
-/// Begins the transaction and records the callbackId; `None` when it was recorded before.
-async fn begin(
-    state: &AppState,
-    callback_id: &str,
+/// Records the notification in the transaction that applied it, and commits; a callbackId
+/// recorded before rolls everything back (it was applied then) and answers as a duplicate. The
+/// state change comes first and the record second: both orders are safe (the change is
+/// conditional, the record unique) and this one needs no second write for the outcome.
+async fn record(
+    mut tx: WriteTx,
+    n: &NotificationHeader,
     kind: &str,
     subject: &str,
     raw: &str,
-) -> DbResult<Option<sqlx::Transaction<'static, sqlx::Any>>> {
-    let mut tx = state.db.pool.begin().await?;
-    if store::insert_callback(&mut tx, callback_id, kind, subject, time::now_ms(), raw).await? {
-        Ok(Some(tx))
-    } else {
-        tx.rollback().await?;
-        Ok(None)
-    }
-}
-
-async fn finish(
-    mut tx: sqlx::Transaction<'static, sqlx::Any>,
-    callback_id: &str,
     changed: bool,
 ) -> DbResult<Outcome> {
-    let label = if changed { "APPLIED" } else { "NO_CHANGE" };
-    store::set_callback_outcome(&mut tx, callback_id, label).await?;
-    tx.commit().await?;
-    Ok(Outcome::Applied { changed })
+    let outcome = if changed { "APPLIED" } else { "NO_CHANGE" };
+    let now = time::now_ms();
+    if store::insert_callback(&mut tx, &n.callback_id, kind, subject, outcome, now, raw).await? {
+        tx.commit().await?;
+        Ok(Outcome::Applied { changed })
+    } else {
+        tx.rollback().await?;
+        Ok(Outcome::Duplicate)
+    }
 }
 
 async fn on_payment(state: &AppState, n: &PaymentNotification, raw: &str) -> DbResult<Outcome> {
@@ -297,9 +294,7 @@ async fn on_payment(state: &AppState, n: &PaymentNotification, raw: &str) -> DbR
         ))));
     }
     let kind = if is_debit { "debit" } else { "payment" };
-    let Some(mut tx) = begin(state, &n.header.callback_id, kind, no, raw).await? else {
-        return Ok(Outcome::Duplicate);
-    };
+    let mut tx = state.db.begin_write().await?;
     let now = time::now_ms();
     let finish_ms = n
         .finish_time
@@ -343,7 +338,7 @@ async fn on_payment(state: &AppState, n: &PaymentNotification, raw: &str) -> DbR
             "payment notified"
         );
     }
-    finish(tx, &n.header.callback_id, changed).await
+    record(tx, &n.header, kind, no, raw, changed).await
 }
 
 async fn on_signed(
@@ -377,15 +372,13 @@ async fn on_signed(
             ))));
         }
     }
-    let Some(mut tx) = begin(state, &n.header.callback_id, "contract", code, raw).await? else {
-        return Ok(Outcome::Duplicate);
-    };
+    let mut tx = state.db.begin_write().await?;
     let now = time::now_ms();
     let changed = store::mark_signed(&mut tx, code, &n.contract_id, &n.operate_time, now).await?;
     if changed {
         tracing::info!(merc_contract_code = code, "contract signed");
     }
-    finish(tx, &n.header.callback_id, changed).await
+    record(tx, &n.header, "contract", code, raw, changed).await
 }
 
 async fn on_unsigned(state: &AppState, n: &UnsignNotification, raw: &str) -> DbResult<Outcome> {
@@ -417,9 +410,7 @@ async fn on_unsigned(state: &AppState, n: &UnsignNotification, raw: &str) -> DbR
             "contract {code}: another contractId"
         ))));
     }
-    let Some(mut tx) = begin(state, &n.header.callback_id, "unsign", code, raw).await? else {
-        return Ok(Outcome::Duplicate);
-    };
+    let mut tx = state.db.begin_write().await?;
     let now = time::now_ms();
     let operate_time = n
         .operate_time
@@ -430,7 +421,7 @@ async fn on_unsigned(state: &AppState, n: &UnsignNotification, raw: &str) -> DbR
     if changed {
         tracing::info!(merc_contract_code = code, "contract ended");
     }
-    finish(tx, &n.header.callback_id, changed).await
+    record(tx, &n.header, "unsign", code, raw, changed).await
 }
 
 async fn on_refund(state: &AppState, n: &RefundNotification, raw: &str) -> DbResult<Outcome> {
@@ -453,9 +444,7 @@ async fn on_refund(state: &AppState, n: &RefundNotification, raw: &str) -> DbRes
             n.refund_amount, stored.amount_fen
         ))));
     }
-    let Some(mut tx) = begin(state, &n.header.callback_id, "refund", no, raw).await? else {
-        return Ok(Outcome::Duplicate);
-    };
+    let mut tx = state.db.begin_write().await?;
     let now = time::now_ms();
     let changed = match n.refund_order_status {
         RefundStatus::Success => {
@@ -479,5 +468,5 @@ async fn on_refund(state: &AppState, n: &RefundNotification, raw: &str) -> DbRes
             "refund notified"
         );
     }
-    finish(tx, &n.header.callback_id, changed).await
+    record(tx, &n.header, "refund", no, raw, changed).await
 }

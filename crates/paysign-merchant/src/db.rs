@@ -3,11 +3,13 @@
 //! dialects differ (row leases) ask [`Db::dialect`].
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, SqlSafeStr};
+use sqlx::{Any, AnyConnection, AnyPool, SqlSafeStr, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Which SQL engine is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +33,40 @@ pub enum DbError {
 pub struct Db {
     pub pool: AnyPool,
     pub dialect: Dialect,
+    /// SQLite takes one writer at a time and makes the others sleep and retry (its busy
+    /// handler), which turns contention into long tails; this process's write transactions
+    /// queue here instead. `None` on PostgreSQL, whose row locks do the job.
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction (behind the SQLite write gate). Dropped without [`commit`](Self::commit),
+/// it rolls back.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
 }
 
 fn migrator() -> Migrator {
@@ -76,7 +112,22 @@ impl Db {
                 .await?;
         }
         migrator().run(&pool).await?;
-        Ok(Db { pool, dialect })
+        let write_gate = (dialect == Dialect::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Db {
+            pool,
+            dialect,
+            write_gate,
+        })
+    }
+
+    /// Begins a write transaction, after this process's other SQLite writers.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let gate = match &self.write_gate {
+            Some(g) => Some(Arc::clone(g).lock_owned().await),
+            None => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _gate: gate })
     }
 
     /// `FOR UPDATE SKIP LOCKED` where the engine has row locks (PostgreSQL); SQLite has one

@@ -253,7 +253,7 @@ fn sql(text: String) -> AssertSqlSafe<String> {
 
 /// A new order with its contract, both pending; `false` when the user already used the key.
 pub async fn insert_order(db: &Db, order: &Order, contract: &Contract) -> Result<bool> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO orders (merc_order_no, user_id, idempotency_key, product_id, amount_fen, \
          currency, merc_contract_code, payment, created_ms, updated_ms, expire_ms, next_check_ms) \
@@ -323,7 +323,7 @@ pub async fn set_ticket(
 /// Forgets an order whose pre-order failed (no ticket was ever issued, so nobody can pay it);
 /// the same idempotency key can then try again.
 pub async fn delete_preparing(db: &Db, merc_order_no: &str) -> Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let gone = sqlx::query("DELETE FROM orders WHERE merc_order_no = $1 AND payment = $2")
         .bind(merc_order_no)
         .bind(payment::PREPARING)
@@ -599,7 +599,7 @@ pub enum RefundInsert {
 
 /// Reserves the amount on the order and records the refund as pending, in one transaction.
 pub async fn insert_refund(db: &Db, r: &Refund, next_check_ms: i64) -> Result<RefundInsert> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     // Written first, so SQLite takes its write lock at once (no deferred-lock upgrade).
     let inserted = sqlx::query(
         "INSERT INTO refunds (merc_refund_order_no, merc_order_no, amount_fen, reason, state, \
@@ -926,42 +926,31 @@ pub async fn mark_debit_failed(
 
 // ------------------------------------------------------------------ callbacks
 
-/// Records a verified notification; `false` when its callbackId was recorded before (then
-/// nothing else may change: the caller rolls back and answers success).
+/// Records a verified notification with how it ended; `false` when its callbackId was recorded
+/// before (then the caller rolls back whatever it changed and answers success).
 pub async fn insert_callback(
     conn: &mut AnyConnection,
     callback_id: &str,
     kind: &str,
     subject: &str,
+    outcome: &str,
     received_ms: i64,
     raw_body: &str,
 ) -> Result<bool> {
     let inserted = sqlx::query(
         "INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
-         VALUES ($1, $2, $3, 'RECEIVED', $4, $5) ON CONFLICT (callback_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (callback_id) DO NOTHING",
     )
     .bind(callback_id)
     .bind(kind)
     .bind(subject)
+    .bind(outcome)
     .bind(received_ms)
     .bind(raw_body)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     Ok(inserted > 0)
-}
-
-pub async fn set_callback_outcome(
-    conn: &mut AnyConnection,
-    callback_id: &str,
-    outcome: &str,
-) -> Result<()> {
-    sqlx::query("UPDATE callbacks SET outcome = $1 WHERE callback_id = $2")
-        .bind(outcome)
-        .bind(callback_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 pub async fn callbacks_of(db: &Db, subject: &str) -> Result<Vec<CallbackRecord>> {
