@@ -25,6 +25,7 @@ on_both_databases!(
     bills_are_checked_against_the_database,
     instances_share_the_reconcile_work_without_doubling_it,
     a_signed_contract_is_charged_without_the_cashier,
+    a_service_provider_sells_for_its_sub_merchant,
 );
 
 const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
@@ -741,5 +742,64 @@ async fn a_signed_contract_is_charged_without_the_cashier(backend: Backend) {
         "nothing sent sooner than 4 h"
     );
     let _ = d3;
+    bench.stop().await;
+}
+
+async fn a_service_provider_sells_for_its_sub_merchant(backend: Backend) {
+    let extra = format!("{SERVICE_PROVIDER_MARK}\n{RECONCILE_BY_HAND}");
+    let bench = Bench::start_with(backend, &extra).await;
+    bench
+        .sandbox_post(
+            "/sandbox/withhold-settings",
+            json!({"maxDebits": 5, "windowMs": 3_600_000, "autoResult": "OFF", "autoDelayMs": 0}),
+        )
+        .await;
+    let (status, ticket) = bench
+        .create("alice", "sp-1", json!({"productId": "vip-month"}))
+        .await;
+    assert_eq!(status, 200, "{ticket}");
+    let no = ticket["mercOrderNo"].as_str().unwrap().to_owned();
+    let code = ticket["mercContractCode"].as_str().unwrap().to_owned();
+    // The orderStr names the provider and the sub-merchant's app.
+    let order_str: Value = serde_json::from_str(ticket["orderStr"].as_str().unwrap()).unwrap();
+    assert_eq!(order_str["merc_no"], SP_MERC_NO);
+    assert_eq!(order_str["app_id"], SUB_APP_ID);
+    let (_, sandbox_order) = bench
+        .sandbox_get(&format!("/sandbox/orders/{SP_MERC_NO}/{no}"))
+        .await;
+    assert_eq!(sandbox_order["subMercNo"], SUB_MERC_NO, "{sandbox_order}");
+
+    let contract_id = bench.pay_and_sign(&no, &code).await;
+    let (_, s) = bench.status("alice", &no).await;
+    assert_eq!(s["payment"], "PAID");
+    assert_eq!(s["contract"], "SIGNED");
+    assert_eq!(s["contractId"], contract_id.as_str());
+
+    // Refund and charge through the partner APIs.
+    let (status, r) = bench
+        .admin_post(
+            &format!("/admin/orders/{no}/refunds"),
+            json!({"amountFen": 100}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["state"], "PENDING");
+    let (status, d) = bench
+        .admin_post(
+            &format!("/admin/contracts/{code}/charges"),
+            json!({"productId": "vip-month", "mercOrderNo": "PD-SP-1"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["state"], "PENDING");
+    bench
+        .sandbox_post(
+            &format!("/sandbox/debits/{SP_MERC_NO}/PD-SP-1/succeed"),
+            json!({}),
+        )
+        .await;
+    bench.reconcile().await;
+    let (_, d) = bench.admin_get("/admin/debits/PD-SP-1").await;
+    assert_eq!(d["state"], "PAID", "{d}");
     bench.stop().await;
 }

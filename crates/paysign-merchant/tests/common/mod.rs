@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use paysign_crypto::PrivateKey;
 use paysign_merchant::{Config, RunningServer};
 use paysign_sandbox::{
-    start, Merchant, MerchantModel, RunningSandbox, SandboxConfig, SandboxOptions,
+    start, Merchant, MerchantModel, RunningSandbox, SandboxConfig, SandboxOptions, SubMerchant,
 };
 use serde_json::{json, Value};
 use sqlx::Connection;
@@ -19,6 +19,12 @@ pub const MERC_NO: &str = "101000000001";
 pub const APP_ID: &str = "5765880207853001";
 pub const AUTH_ID: &str = "AUTH-DIRECT-1";
 pub const PLAN_ID: &str = "PLAN-MONTHLY";
+/// A service provider (服务商) selling for its sub-merchant.
+pub const SP_MERC_NO: &str = "201000000001";
+pub const SP_APP_ID: &str = "5765880207853201";
+pub const SP_AUTH_ID: &str = "AUTH-SP-1";
+pub const SUB_MERC_NO: &str = "301000000001";
+pub const SUB_APP_ID: &str = "5765880207853301";
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 pub const PRICE: i64 = 1500;
 
@@ -72,6 +78,8 @@ macro_rules! on_both_databases {
 }
 
 pub struct Bench {
+    /// The merchant number orders are made under at Payment Kit (the SP's for a service provider).
+    pub merc_no: &'static str,
     pub sandbox: RunningSandbox,
     pub dir: tempfile::TempDir,
     pub database_url: String,
@@ -157,6 +165,9 @@ amount_fen = 15000
     )
 }
 
+/// Put in `extra`: the server is the service provider of the sandbox, selling for its sub-merchant.
+pub const SERVICE_PROVIDER_MARK: &str = "# model: service provider";
+
 pub const RECONCILE_BY_HAND: &str = r#"
 [reconcile]
 enabled = false
@@ -177,19 +188,38 @@ impl Bench {
         let merchant_key = PrivateKey::generate_sm2().unwrap();
         let sandbox = start(SandboxOptions {
             config: SandboxConfig {
-                merchants: vec![Merchant {
-                    merc_no: MERC_NO.to_owned(),
-                    name: "paysign test shop".to_owned(),
-                    model: MerchantModel::Direct,
-                    auth_id: AUTH_ID.to_owned(),
-                    public_key: merchant_key.public_key().to_spki_pem(),
-                    app_ids: vec![APP_ID.to_owned()],
-                    plan_ids: vec![PLAN_ID.to_owned()],
-                    sub_merchants: vec![],
-                    refund_enabled: true,
-                    trade_bill_enabled: true,
-                    settle_bill_enabled: true,
-                }],
+                merchants: vec![
+                    Merchant {
+                        merc_no: MERC_NO.to_owned(),
+                        name: "paysign test shop".to_owned(),
+                        model: MerchantModel::Direct,
+                        auth_id: AUTH_ID.to_owned(),
+                        public_key: merchant_key.public_key().to_spki_pem(),
+                        app_ids: vec![APP_ID.to_owned()],
+                        plan_ids: vec![PLAN_ID.to_owned()],
+                        sub_merchants: vec![],
+                        refund_enabled: true,
+                        trade_bill_enabled: true,
+                        settle_bill_enabled: true,
+                    },
+                    Merchant {
+                        merc_no: SP_MERC_NO.to_owned(),
+                        name: "paysign test provider".to_owned(),
+                        model: MerchantModel::Sp,
+                        auth_id: SP_AUTH_ID.to_owned(),
+                        public_key: merchant_key.public_key().to_spki_pem(),
+                        app_ids: vec![SP_APP_ID.to_owned()],
+                        plan_ids: vec![PLAN_ID.to_owned()],
+                        sub_merchants: vec![SubMerchant {
+                            merc_no: SUB_MERC_NO.to_owned(),
+                            name: "paysign test sub-merchant".to_owned(),
+                            app_ids: vec![SUB_APP_ID.to_owned()],
+                        }],
+                        refund_enabled: true,
+                        trade_bill_enabled: true,
+                        settle_bill_enabled: true,
+                    },
+                ],
             },
             ..SandboxOptions::default()
         })
@@ -207,9 +237,23 @@ impl Bench {
         );
         write_secret(&dir.path().join("admin.token"), ADMIN_TOKEN);
         let database_url = fresh_database(backend, dir.path()).await;
-        let text = config_text(&sandbox.base_url(), &database_url, extra);
+        let mut text = config_text(&sandbox.base_url(), &database_url, extra);
+        let sp = extra.contains(SERVICE_PROVIDER_MARK);
+        if sp {
+            text = text
+                .replace("model = \"DIRECT\"", "model = \"SP\"")
+                .replace(
+                    &format!("merc_no = \"{MERC_NO}\""),
+                    &format!(
+                        "merc_no = \"{SP_MERC_NO}\"\nsub_merc_no = \"{SUB_MERC_NO}\"\nsub_app_id = \"{SUB_APP_ID}\""
+                    ),
+                )
+                .replace(&format!("app_id = \"{APP_ID}\""), &format!("app_id = \"{SP_APP_ID}\""))
+                .replace(&format!("auth_id = \"{AUTH_ID}\""), &format!("auth_id = \"{SP_AUTH_ID}\""));
+        }
         std::fs::write(dir.path().join("merchant.toml"), &text).unwrap();
         let mut bench = Bench {
+            merc_no: if sp { SP_MERC_NO } else { MERC_NO },
             sandbox,
             dir,
             database_url,
@@ -317,15 +361,18 @@ impl Bench {
 
     /// The user pays in the cashier.
     pub async fn pay(&self, no: &str) {
-        self.sandbox_post(&format!("/sandbox/orders/{MERC_NO}/{no}/pay"), json!({}))
-            .await;
+        self.sandbox_post(
+            &format!("/sandbox/orders/{}/{no}/pay", self.merc_no),
+            json!({}),
+        )
+        .await;
     }
 
     /// The user signs the contract in the cashier; returns Payment Kit's contractId.
     pub async fn sign(&self, code: &str) -> String {
         let c = self
             .sandbox_post(
-                &format!("/sandbox/contracts/{MERC_NO}/{code}/sign"),
+                &format!("/sandbox/contracts/{}/{code}/sign", self.merc_no),
                 json!({}),
             )
             .await;
