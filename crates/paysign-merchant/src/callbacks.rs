@@ -130,7 +130,15 @@ pub async fn receive(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcom
                     "callback not applied: database error"
                 )
             }
-            Refusal::Invalid(why) | Refusal::Unknown(why) | Refusal::Mismatch(why) => {
+            Refusal::Mismatch(why) => {
+                // Signed by Huawei yet contradicting what this server stored: someone must look.
+                tracing::error!(
+                    kind = endpoint.as_str(),
+                    reason = %why,
+                    "verified callback contradicts the stored order; not applied"
+                )
+            }
+            Refusal::Invalid(why) | Refusal::Unknown(why) => {
                 tracing::warn!(
                     kind = endpoint.as_str(),
                     result = r.label(),

@@ -15,6 +15,9 @@ use crate::{ids, reconcile, time};
 /// would reach the cashier with seconds to spare, or too late).
 pub const TICKET_REUSE_MS: i64 = 9 * 60_000;
 
+/// A pre-order still unfinished after this long was abandoned (its call timed out long ago).
+const STALE_PREPARING_MS: i64 = 2 * 60_000;
+
 /// Checks an `Idempotency-Key`: 1 to 128 visible ASCII characters.
 pub fn check_idempotency_key(key: Option<&str>) -> Result<String> {
     let key = key.ok_or_else(|| {
@@ -47,10 +50,21 @@ pub async fn create(
         .products
         .get(&request.product_id)
         .ok_or_else(|| Error::BadRequest(format!("unknown product {:?}", request.product_id)))?;
-    if let Some(existing) = store::order_by_key(&state.db, user, key).await? {
-        return replay(&existing, &request.product_id);
-    }
     let now = time::now_ms();
+    if let Some(existing) = store::order_by_key(&state.db, user, key).await? {
+        if existing.payment == payment::PREPARING && now - existing.created_ms > STALE_PREPARING_MS
+        {
+            // A pre-order that never finished (the server stopped mid-way): no ticket was
+            // handed out, so nobody can pay it; forget it and create the order anew.
+            tracing::warn!(
+                merc_order_no = existing.merc_order_no,
+                "abandoned pre-order replaced"
+            );
+            store::delete_preparing(&state.db, &existing.merc_order_no).await?;
+        } else {
+            return replay(&existing, &request.product_id);
+        }
+    }
     let reconcile_cfg = &state.settings.config.reconcile;
     let merc_order_no = ids::new_id("PS").map_err(|e| Error::Internal(e.to_string()))?;
     let merc_contract_code = ids::new_id("PC").map_err(|e| Error::Internal(e.to_string()))?;

@@ -197,6 +197,29 @@ async fn the_same_idempotency_key_gives_the_same_ticket(backend: Backend) {
     assert_eq!(numbers.len(), 1, "{numbers:?}");
     let (_, orders) = bench.sandbox_get("/sandbox/orders").await;
     assert_eq!(orders.as_array().unwrap().len(), 3);
+
+    // A pre-order that never finished (the server died mid-call): while recent, the key waits;
+    // once stale, the key makes a new order (no ticket was ever handed out for the old one).
+    let (_, dave) = bench.create("dave", "dave-key", body.clone()).await;
+    let old_no = dave["mercOrderNo"].as_str().unwrap().to_owned();
+    sqlx::query(
+        "UPDATE orders SET payment = 'PREPARING', order_str = NULL, ticket_ms = NULL \
+         WHERE merc_order_no = $1",
+    )
+    .bind(&old_no)
+    .execute(&bench.server().state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(bench.create("dave", "dave-key", body.clone()).await.0, 409);
+    assert_eq!(bench.status("dave", &old_no).await.0, 404);
+    sqlx::query("UPDATE orders SET created_ms = created_ms - 600000 WHERE merc_order_no = $1")
+        .bind(&old_no)
+        .execute(&bench.server().state.db.pool)
+        .await
+        .unwrap();
+    let (status, fresh) = bench.create("dave", "dave-key", body.clone()).await;
+    assert_eq!(status, 200, "{fresh}");
+    assert_ne!(fresh["mercOrderNo"].as_str().unwrap(), old_no);
     bench.stop().await;
 }
 
