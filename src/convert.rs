@@ -2,17 +2,15 @@
 //! plain object, so every wrong shape becomes error 1001 naming the field; numbers are checked to be
 //! finite integers in range before they become Rust integers.
 
-use napi_ohos::bindgen_prelude::{External, FromNapiMutRef, Object, Unknown};
-use napi_ohos::{JsValue, ValueType};
+use napi_ohos::bindgen_prelude::{External, FromNapiMutRef, FromNapiValue, Object, Unknown};
+use napi_ohos::{sys, JsValue, ValueType};
 use paysign_core::order_str::CheckedOrderStr;
 use paysign_core::{
     Action, ErrorView, Event, FlowConfig, FlowState, PayAndSignOutcome, PaysignError,
 };
 
-use crate::types::{
-    FlowAction, FlowEvent, JsFlowConfig, JsPaysignError, OrderStrInfo,
-    PayAndSignOutcome as JsOutcome,
-};
+use crate::js_object::{JsObject, Raw};
+use crate::types::{JsFlowConfig, JsPaysignError};
 
 /// Integers above this lose precision as JS numbers.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -66,18 +64,40 @@ impl<'env> ObjectArg<'env> {
 
     /// A field with its type; `None` when it is absent, undefined or null. One property read:
     /// the value is converted from what was read (a getter runs once).
+    ///
+    /// Two Node-API calls (get the named property, typeof): every call across the boundary costs
+    /// more than the work behind most fields, so the key is passed as a C string from the stack
+    /// rather than made into a JS string first.
     fn field(&self, field: &str) -> Result<Option<(Unknown<'env>, ValueType)>, PaysignError> {
-        let value = self
-            .object
-            .get::<Unknown>(field)
-            .map_err(|e| invalid(format!("{}.{field}: {e}", self.name)))?;
-        let Some(value) = value else { return Ok(None) };
-        match value
-            .get_type()
-            .map_err(|e| invalid(format!("{}.{field}: {e}", self.name)))?
-        {
+        let failed = || invalid(format!("{}.{field} could not be read", self.name));
+        let mut key = [0u8; 32];
+        let Some(slot) = key.get_mut(..field.len()).filter(|_| field.len() < 32) else {
+            return Err(failed());
+        };
+        slot.copy_from_slice(field.as_bytes());
+        let raw = self.object.value();
+        let mut value = std::ptr::null_mut();
+        // SAFETY: env and object are this call's live handles; `key` is NUL-terminated (one zero
+        // byte at least follows the copied name, which holds no NUL: it is one of this module's
+        // field names).
+        let status = unsafe {
+            sys::napi_get_named_property(raw.env, raw.value, key.as_ptr().cast(), &mut value)
+        };
+        if status != sys::Status::napi_ok {
+            return Err(failed());
+        }
+        let mut t = 0;
+        // SAFETY: `value` was just returned by napi for this env.
+        if unsafe { sys::napi_typeof(raw.env, value, &mut t) } != sys::Status::napi_ok {
+            return Err(failed());
+        }
+        match ValueType::from(t) {
             ValueType::Undefined | ValueType::Null => Ok(None),
-            t => Ok(Some((value, t))),
+            // SAFETY: a live value of this env, of the type just read.
+            t => Ok(Some((
+                unsafe { Unknown::from_raw_unchecked(raw.env, value) },
+                t,
+            ))),
         }
     }
 
@@ -106,9 +126,9 @@ impl<'env> ObjectArg<'env> {
     pub(crate) fn opt_string(&self, field: &str) -> Result<Option<String>, PaysignError> {
         self.typed(field, ValueType::String)?
             .map(|v| {
-                v.coerce_to_string()
-                    .and_then(|s| s.into_utf8())
-                    .and_then(|s| s.into_owned())
+                let raw = v.value();
+                // SAFETY: a live string value of this env (its type was checked).
+                unsafe { String::from_napi_value(raw.env, raw.value) }
                     .map_err(|e| self.convert_error(field, e))
             })
             .transpose()
@@ -121,8 +141,9 @@ impl<'env> ObjectArg<'env> {
     pub(crate) fn opt_number(&self, field: &str) -> Result<Option<f64>, PaysignError> {
         self.typed(field, ValueType::Number)?
             .map(|v| {
-                v.coerce_to_number()
-                    .and_then(|n| n.get_double())
+                let raw = v.value();
+                // SAFETY: a live number value of this env (its type was checked).
+                unsafe { f64::from_napi_value(raw.env, raw.value) }
                     .map_err(|e| self.convert_error(field, e))
             })
             .transpose()
@@ -192,20 +213,6 @@ pub(crate) fn parse_order_str_input(
     Ok((order_str, now_ms, expected))
 }
 
-pub(crate) fn order_str_info(checked: CheckedOrderStr) -> OrderStrInfo {
-    let order = checked.order;
-    OrderStrInfo {
-        merc_no: order.merc_no,
-        prepay_id: order.prepay_id,
-        timestamp: order.timestamp,
-        noncestr: order.noncestr,
-        auth_id: order.auth_id,
-        app_id: order.app_id,
-        sandbox: checked.sandbox,
-        age_ms: checked.age_ms as f64,
-    }
-}
-
 pub(crate) fn error_to_js(view: ErrorView) -> JsPaysignError {
     JsPaysignError {
         code: view.code,
@@ -260,64 +267,62 @@ pub(crate) fn flow_config(arg: Unknown) -> Result<FlowConfig, PaysignError> {
     Ok(config)
 }
 
+/// Reads an event: `kind` and `nowMs`, then only the fields that kind carries (each read costs
+/// Node-API calls; a field another kind uses is ignored, as the docs' table says).
 pub(crate) fn flow_event(arg: Unknown) -> Result<(u64, Event), PaysignError> {
     let input = ObjectArg::new(arg, "event")?;
-    let event = FlowEvent {
-        kind: input.string("kind")?,
-        now_ms: input.number("nowMs")?,
-        body: input.opt_string("body")?,
-        error_code: input.opt_number("errorCode")?,
-        error_message: input.opt_string("errorMessage")?,
-        http_status: input.opt_number("httpStatus")?,
-    };
-    let now_ms = unsigned(event.now_ms, "event.nowMs")?;
+    let kind = input.string("kind")?;
+    let now_ms = unsigned(input.number("nowMs")?, "event.nowMs")?;
     let body = |kind: &str| {
-        event
-            .body
-            .clone()
+        input
+            .opt_string("body")?
             .ok_or_else(|| invalid(format!("event.body is required for {kind}")))
     };
-    let message = event.error_message.clone().unwrap_or_default();
-    let http_status = match event.http_status {
-        Some(v) => {
-            let status = integer(v, "event.httpStatus", 100.0)?;
-            Some(
-                u16::try_from(status)
-                    .ok()
-                    .filter(|s| *s <= 599)
-                    .ok_or_else(|| {
-                        invalid(format!("event.httpStatus must be 100..=599, got {v}"))
-                    })?,
-            )
-        }
-        None => None,
+    let message = || -> Result<String, PaysignError> {
+        Ok(input.opt_string("errorMessage")?.unwrap_or_default())
     };
-    let parsed = match event.kind.as_str() {
+    let http_status = || -> Result<Option<u16>, PaysignError> {
+        match input.opt_number("httpStatus")? {
+            Some(v) => {
+                let status = integer(v, "event.httpStatus", 100.0)?;
+                Ok(Some(
+                    u16::try_from(status)
+                        .ok()
+                        .filter(|s| *s <= 599)
+                        .ok_or_else(|| {
+                            invalid(format!("event.httpStatus must be 100..=599, got {v}"))
+                        })?,
+                ))
+            }
+            None => Ok(None),
+        }
+    };
+    let parsed = match kind.as_str() {
         "STARTED" => Event::Started,
         "TICKET_FETCHED" => Event::TicketFetched {
             body: body("TICKET_FETCHED")?,
         },
         "TICKET_FAILED" => Event::TicketFailed {
-            http_status,
-            message,
+            http_status: http_status()?,
+            message: message()?,
         },
         "CASHIER_RETURNED" => Event::CashierReturned,
         "CASHIER_FAILED" => Event::CashierFailed {
             code: integer(
-                event.error_code.ok_or_else(|| {
+                input.opt_number("errorCode")?.ok_or_else(|| {
                     invalid("event.errorCode is required for CASHIER_FAILED".into())
                 })?,
                 "event.errorCode",
                 -MAX_SAFE_INTEGER,
             )?,
-            message,
+            message: message()?,
         },
         "STATUS_FETCHED" => Event::StatusFetched {
             body: body("STATUS_FETCHED")?,
         },
         "STATUS_FAILED" => Event::StatusFailed {
-            http_status,
-            message,
+            http_status: http_status()?,
+            message: message()?,
         },
         "TIMER_FIRED" => Event::TimerFired,
         other => {
@@ -330,32 +335,71 @@ pub(crate) fn flow_event(arg: Unknown) -> Result<(u64, Event), PaysignError> {
     Ok((now_ms, parsed))
 }
 
-pub(crate) fn outcome_to_js(outcome: PayAndSignOutcome) -> JsOutcome {
-    let is_final = outcome.is_final();
-    let unknown_outcome = outcome.unknown_outcome();
-    JsOutcome {
-        payment: outcome.payment.as_str().to_string(),
-        contract: outcome.contract.as_str().to_string(),
-        merc_order_no: outcome.merc_order_no,
-        merc_contract_code: outcome.merc_contract_code,
-        contract_id: outcome.contract_id,
-        elapsed_ms: outcome.elapsed_ms as f64,
-        is_final,
-        unknown_outcome,
-        error: outcome.error.map(|e| error_to_js(e.view())),
+/// What a built result object could not be made of: an internal error (5002).
+fn unbuilt(e: napi_ohos::Error) -> PaysignError {
+    PaysignError::Internal {
+        reason: format!("result object: {e}"),
     }
 }
 
-pub(crate) fn action_to_js(action: Action) -> FlowAction {
-    let mut js = FlowAction {
-        kind: action.kind().to_string(),
-        stage: action.stage().to_string(),
-        order_str: None,
-        merc_order_no: None,
-        merc_contract_code: None,
-        wait_ms: None,
-        outcome: None,
-    };
+/// parseOrderStr's answer (`OrderStrInfo` in the .d.ts), built in one define call.
+pub(crate) fn order_str_js(
+    env: sys::napi_env,
+    checked: CheckedOrderStr,
+) -> Result<Raw, PaysignError> {
+    let order = &checked.order;
+    let mut o = JsObject::new(env);
+    o.str(c"mercNo", &order.merc_no)
+        .str(c"prepayId", &order.prepay_id)
+        .str(c"timestamp", &order.timestamp)
+        .str(c"noncestr", &order.noncestr)
+        .str(c"authId", &order.auth_id)
+        .opt_str(c"appId", order.app_id.as_deref())
+        .bool(c"sandbox", checked.sandbox)
+        .num(c"ageMs", checked.age_ms as f64);
+    o.finish().map_err(unbuilt)
+}
+
+/// A `PaysignError` object (the .d.ts `PaysignError`).
+fn error_js(env: sys::napi_env, view: &ErrorView) -> JsObject {
+    let mut o = JsObject::new(env);
+    o.num(c"code", f64::from(view.code))
+        .str(c"kind", view.kind.as_str())
+        .bool(c"retryable", view.retryable)
+        .bool(c"unknownOutcome", view.unknown_outcome)
+        .str(c"message", &view.message)
+        .str(c"action", &view.action)
+        .str(c"userMessageZh", &view.user_message_zh)
+        .str(c"userMessageEn", &view.user_message_en)
+        .opt_str(c"field", view.field.as_deref());
+    if let Some(code) = view.payment_kit_code {
+        // Payment Kit codes come in as JS numbers (checked to be safe integers): exact as f64.
+        o.num(c"paymentKitCode", code as f64);
+    }
+    o
+}
+
+/// A `PayAndSignOutcome` object.
+fn outcome_js(env: sys::napi_env, outcome: &PayAndSignOutcome) -> JsObject {
+    let mut o = JsObject::new(env);
+    o.str(c"payment", outcome.payment.as_str())
+        .str(c"contract", outcome.contract.as_str())
+        .opt_str(c"mercOrderNo", outcome.merc_order_no.as_deref())
+        .opt_str(c"mercContractCode", outcome.merc_contract_code.as_deref())
+        .opt_str(c"contractId", outcome.contract_id.as_deref())
+        .num(c"elapsedMs", outcome.elapsed_ms as f64)
+        .bool(c"isFinal", outcome.is_final())
+        .bool(c"unknownOutcome", outcome.unknown_outcome());
+    if let Some(error) = &outcome.error {
+        o.object(c"error", error_js(env, &error.view()));
+    }
+    o
+}
+
+/// stepFlow's answer (`FlowAction` in the .d.ts), built in one define call per object.
+pub(crate) fn action_js(env: sys::napi_env, action: &Action) -> Result<Raw, PaysignError> {
+    let mut o = JsObject::new(env);
+    o.str(c"kind", action.kind()).str(c"stage", action.stage());
     match action {
         Action::FetchTicket => {}
         Action::OpenCashier {
@@ -363,13 +407,19 @@ pub(crate) fn action_to_js(action: Action) -> FlowAction {
             merc_order_no,
             merc_contract_code,
         } => {
-            js.order_str = Some(order_str);
-            js.merc_order_no = Some(merc_order_no);
-            js.merc_contract_code = Some(merc_contract_code);
+            o.str(c"orderStr", order_str)
+                .str(c"mercOrderNo", merc_order_no)
+                .str(c"mercContractCode", merc_contract_code);
         }
-        Action::QueryStatus { merc_order_no } => js.merc_order_no = Some(merc_order_no),
-        Action::Wait { wait_ms } => js.wait_ms = Some(wait_ms as f64),
-        Action::Done { outcome } => js.outcome = Some(outcome_to_js(outcome)),
+        Action::QueryStatus { merc_order_no } => {
+            o.str(c"mercOrderNo", merc_order_no);
+        }
+        Action::Wait { wait_ms } => {
+            o.num(c"waitMs", *wait_ms as f64);
+        }
+        Action::Done { outcome } => {
+            o.object(c"outcome", outcome_js(env, outcome));
+        }
     }
-    js
+    o.finish().map_err(unbuilt)
 }

@@ -7,6 +7,7 @@ mod convert;
 mod guard;
 #[cfg(not(target_env = "ohos"))]
 mod host_register;
+pub mod js_object;
 mod log;
 mod throw;
 pub mod types;
@@ -17,7 +18,7 @@ use napi_ohos::Env;
 use paysign_core::{order_str, redact, Action, ErrorCode, ErrorView, FlowState, PaysignError};
 
 use crate::log::Level;
-use crate::types::{FlowAction, JsPaysignError, OrderStrInfo, SelfTestResult};
+use crate::types::{JsPaysignError, SelfTestResult};
 
 /// The library version, as built.
 #[napi(catch_unwind)]
@@ -26,12 +27,16 @@ pub fn version() -> String {
 }
 
 /// Parses and validates an orderStr at `nowMs`; throws a PaysignError (2xxx) naming the field.
-#[napi(catch_unwind, ts_args_type = "input: ParseOrderStrInput")]
-pub fn parse_order_str(env: Env, input: Unknown) -> napi_ohos::Result<OrderStrInfo> {
+#[napi(
+    catch_unwind,
+    ts_args_type = "input: ParseOrderStrInput",
+    ts_return_type = "OrderStrInfo"
+)]
+pub fn parse_order_str(env: Env, input: Unknown) -> napi_ohos::Result<js_object::Raw> {
     guard::run(&env, "parseOrderStr", || {
         let (text, now_ms, expected) = convert::parse_order_str_input(input)?;
         let checked = order_str::validate(&text, now_ms, expected.as_deref())?;
-        Ok(convert::order_str_info(checked))
+        convert::order_str_js(env.raw(), checked)
     })
 }
 
@@ -108,15 +113,19 @@ pub fn resume_flow(env: Env, input: Unknown) -> napi_ohos::Result<External<FlowS
 
 /// One step of the flow: the flow moves to its next state (in place) and the action to perform
 /// is returned. A refused event changes nothing; a panic inside leaves the flow as it was.
-#[napi(catch_unwind, ts_args_type = "flow: Flow, event: FlowEvent")]
-pub fn step_flow(env: Env, flow: Unknown, event: Unknown) -> napi_ohos::Result<FlowAction> {
+#[napi(
+    catch_unwind,
+    ts_args_type = "flow: Flow, event: FlowEvent",
+    ts_return_type = "FlowAction"
+)]
+pub fn step_flow(env: Env, flow: Unknown, event: Unknown) -> napi_ohos::Result<js_object::Raw> {
     guard::run(&env, "stepFlow", || {
         let state = convert::flow_arg(flow)?;
         let (now_ms, event) = convert::flow_event(event)?;
         let (next, action) = paysign_core::step(state, now_ms, &event)?;
         *state = next;
         log::log_with(Level::Info, || describe_step(event.kind(), &action));
-        Ok(convert::action_to_js(action))
+        convert::action_js(env.raw(), &action)
     })
 }
 
