@@ -217,3 +217,42 @@ test('selfTest: a panic is caught inside, and a forced one comes back as 5002', 
   assert.equal(paysign.selfTest({ forcePanic: false }).panicCaught, true);
   throwsCode(() => paysign.selfTest({}), 1001);
 });
+
+/** The fields of one interface of the generated .d.ts: name -> optional. */
+function dtsFields(name) {
+  const dts = readFileSync(join(root, 'paysign/src/main/cpp/types/libpaysign/index.d.ts'), 'utf8');
+  const body = new RegExp(`export interface ${name} \\{\\n([\\s\\S]*?)\\n\\}`).exec(dts)?.[1] ?? '';
+  const fields = new Map();
+  for (const m of body.matchAll(/^ {2}(\w+)(\??):/gm)) fields.set(m[1], m[2] === '?');
+  return fields;
+}
+
+/** The object has only declared fields, and every required one. */
+function matchesDts(value, name) {
+  const fields = dtsFields(name);
+  assert.ok(fields.size > 0, `${name} in index.d.ts`);
+  for (const key of Object.keys(value)) assert.ok(fields.has(key), `${name}.${key} is not declared`);
+  for (const [key, optional] of fields) {
+    if (!optional) assert.ok(key in value, `${name}.${key} is missing`);
+  }
+}
+
+test('results built natively have exactly the shapes the .d.ts declares', () => {
+  matchesDts(paysign.parseOrderStr({ orderStr: orderStr(NOW), nowMs: NOW }), 'OrderStrInfo');
+  const flow = paysign.newFlow({ confirmDeadlineMs: 1000 });
+  const actions = [
+    paysign.stepFlow(flow, { kind: 'STARTED', nowMs: NOW }),
+    paysign.stepFlow(flow, { kind: 'TICKET_FETCHED', nowMs: NOW, body: JSON.stringify({ orderStr: orderStr(NOW), mercOrderNo: 'PS1', mercContractCode: 'C1' }) }),
+    paysign.stepFlow(flow, { kind: 'CASHIER_FAILED', nowMs: NOW, errorCode: 1001930002, errorMessage: 'x' }),
+    paysign.stepFlow(flow, { kind: 'STATUS_FAILED', nowMs: NOW, httpStatus: 503 }),
+    paysign.stepFlow(flow, { kind: 'TIMER_FIRED', nowMs: NOW + 2000 }),
+    paysign.stepFlow(flow, { kind: 'STATUS_FETCHED', nowMs: NOW + 2000, body: JSON.stringify({ mercOrderNo: 'PS1', payment: 'PENDING', contract: 'PENDING', updatedAt: NOW }) }),
+  ];
+  assert.deepEqual(actions.map((a) => a.kind), ['FETCH_TICKET', 'OPEN_CASHIER', 'QUERY_STATUS', 'WAIT', 'QUERY_STATUS', 'DONE']);
+  for (const action of actions) matchesDts(action, 'FlowAction');
+  const outcome = actions[5].outcome;
+  matchesDts(outcome, 'PayAndSignOutcome');
+  matchesDts(outcome.error, 'PaysignError');
+  assert.equal(outcome.error.paymentKitCode, 1001930002);
+  matchesDts(paysign.errorInfo({ code: 2007 }), 'PaysignError');
+});
