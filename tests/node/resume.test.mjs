@@ -1,6 +1,6 @@
 // An app killed while its cashier is open, then started again: the order saved before the cashier
 // opened (the @kit.ArkData preferences test double, on disk) is confirmed in the new process by
-// resumePending, through the real host library.
+// resumePending, through the real host library. And an exception after the cashier opened.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -40,6 +40,27 @@ test('resume in a new process from the preferences the killed one saved', () => 
     // Final: no longer saved, and a third start finds nothing.
     assert.deepEqual(JSON.parse(JSON.parse(readFileSync(file, 'utf8')).orders), []);
     assert.deepEqual(JSON.parse(runApp('resume', dir).stdout), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an exception after the cashier opened resolves UNKNOWN naming the order, which stays saved', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paysign-prefs-'));
+  try {
+    const run = runApp('throw', dir);
+    assert.equal(run.status, 0, run.stderr);
+    const outcome = JSON.parse(run.stdout);
+    assert.equal(outcome.payment, 'UNKNOWN');
+    assert.equal(outcome.contract, 'UNKNOWN');
+    assert.equal(outcome.unknownOutcome, true);
+    assert.equal(outcome.isFinal, false);
+    assert.equal(outcome.mercOrderNo, 'PS-KILLED-1');
+    assert.equal(outcome.mercContractCode, 'PC-KILLED-1');
+    assert.equal(outcome.error.code, 5002);
+    assert.equal(outcome.error.unknownOutcome, true);
+    const saved = JSON.parse(JSON.parse(readFileSync(join(dir, 'paysign_pending_orders.json'), 'utf8')).orders);
+    assert.deepEqual(saved.map((o) => o.mercOrderNo), ['PS-KILLED-1']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
