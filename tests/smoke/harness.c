@@ -156,20 +156,26 @@ static void ticket_body(const char *order_str, char *out, size_t size) {
   snprintf(out, size, "{\"orderStr\":\"%s\",\"mercOrderNo\":\"M20250701001\",\"mercContractCode\":\"C001\"}", escaped);
 }
 
+/* The flow is an opaque native object (an external) that stepFlow moves in place and answers with
+ * the action. */
 static void test_flow(void) {
   napi_value thrown, config = object();
-  napi_value state = call("newFlow", 1, &config, &thrown);
-  show("newFlow({})", state ? state : thrown);
-  check(fake_napi_string(state) && *fake_napi_string(state), "newFlow returns an opaque state string");
+  napi_value flow = call("newFlow", 1, &config, &thrown);
+  show("newFlow({})", flow ? flow : thrown);
+  napi_valuetype t;
+  check(flow && napi_typeof(env, flow, &t) == napi_ok && t == napi_external, "newFlow returns an opaque flow object");
 
   napi_value started = object();
   put(started, "kind", str("STARTED"));
   put(started, "nowMs", num(NOW_MS));
-  napi_value args[2] = {state, started};
+  napi_value args[2] = {flow, started};
   napi_value step = call("stepFlow", 2, args, &thrown);
-  show("stepFlow(state, STARTED)", step ? step : thrown);
-  check(str_eq(get(get(step, "action"), "kind"), "FETCH_TICKET"), "stepFlow: STARTED asks to fetch the ticket");
-  check(fake_napi_string(get(step, "state")) != NULL, "stepFlow returns the next state");
+  show("stepFlow(flow, STARTED)", step ? step : thrown);
+  check(str_eq(get(step, "kind"), "FETCH_TICKET") && str_eq(get(step, "stage"), "CREATING_ORDER"),
+        "stepFlow: STARTED asks to fetch the ticket");
+  napi_value again = call("stepFlow", 2, args, &thrown);
+  check(again == NULL && is_paysign_error(thrown, 1001, "INVALID_INPUT"),
+        "stepFlow moved the flow: a second STARTED is out of phase (1001)");
 
   napi_value fetched = object();
   char full[2048];
@@ -177,18 +183,18 @@ static void test_flow(void) {
   put(fetched, "kind", str("TICKET_FETCHED"));
   put(fetched, "nowMs", num(NOW_MS + 100));
   put(fetched, "body", str(full));
-  napi_value args2[2] = {get(step, "state"), fetched};
+  napi_value args2[2] = {flow, fetched};
   napi_value step2 = call("stepFlow", 2, args2, &thrown);
-  show("stepFlow(state, TICKET_FETCHED)", step2 ? step2 : thrown);
-  check(str_eq(get(get(step2, "action"), "kind"), "OPEN_CASHIER") &&
-            str_eq(get(get(step2, "action"), "orderStr"), valid_order_str),
-        "stepFlow: a valid ticket opens the cashier with its orderStr");
+  show("stepFlow(flow, TICKET_FETCHED)", step2 ? step2 : thrown);
+  check(str_eq(get(step2, "kind"), "OPEN_CASHIER") && str_eq(get(step2, "orderStr"), valid_order_str) &&
+            str_eq(get(step2, "mercOrderNo"), "M20250701001"),
+        "stepFlow: a valid ticket opens the cashier with its orderStr and names the order");
 
-  napi_value args3[2] = {str("not a state"), started};
+  napi_value args3[2] = {str("not a flow"), started};
   napi_value none = call("stepFlow", 2, args3, &thrown);
   show("stepFlow(garbage, STARTED)", none ? none : thrown);
   check(none == NULL && is_paysign_error(thrown, 1003, "INVALID_STATE"),
-        "stepFlow throws 1003 INVALID_STATE for a state it did not write");
+        "stepFlow throws 1003 INVALID_STATE for anything but a flow");
 }
 
 /* Logged data never reaches hilog as printf directives: an app_id full of them opens the cashier (the
@@ -205,22 +211,22 @@ static void test_log_format(void) {
       "\"timestamp\":\"1751361838042\",\"noncestr\":\"6f18060eee669126b98e474407cc0682\","
       "\"sign\":\"c2lnbmF0dXJl\",\"auth_id\":\"101610000031001\"}";
   napi_value thrown, config = object();
-  napi_value state = call("newFlow", 1, &config, &thrown);
+  napi_value flow = call("newFlow", 1, &config, &thrown);
   napi_value started = object();
   put(started, "kind", str("STARTED"));
   put(started, "nowMs", num(NOW_MS));
-  napi_value args[2] = {state, started};
-  napi_value step = call("stepFlow", 2, args, &thrown);
+  napi_value args[2] = {flow, started};
+  call("stepFlow", 2, args, &thrown);
   char body[2048];
   ticket_body(hostile, body, sizeof body);
   napi_value fetched = object();
   put(fetched, "kind", str("TICKET_FETCHED"));
   put(fetched, "nowMs", num(NOW_MS + 100));
   put(fetched, "body", str(body));
-  napi_value args2[2] = {get(step, "state"), fetched};
+  napi_value args2[2] = {flow, fetched};
   unsigned before = entries();
   napi_value step2 = call("stepFlow", 2, args2, &thrown);
-  check(str_eq(get(get(step2, "action"), "kind"), "OPEN_CASHIER") && entries() > before,
+  check(str_eq(get(step2, "kind"), "OPEN_CASHIER") && entries() > before,
         "stepFlow logs the step through hilog");
   check(violations() == 0, "logged data reaches hilog with every % escaped (no printf directive from input)");
 }
