@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::PaysignError;
@@ -56,9 +57,52 @@ pub struct OrderStr {
     /// defined today.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved: Option<String>,
-    /// Fields this version does not know. Kept, so nothing the merchant signed is lost.
+    /// Fields this version does not know, each as its original JSON text, so nothing the merchant
+    /// signed is lost or rewritten (a number keeps its digits).
     #[serde(flatten)]
-    pub extra: BTreeMap<String, Value>,
+    pub extra: BTreeMap<String, RawJson>,
+}
+
+/// One JSON value kept as the exact text it was read from, written back unchanged. Two are equal
+/// when their texts are: what a signature covers is the text, not a reading of it.
+#[derive(Debug, Clone)]
+pub struct RawJson(Box<RawValue>);
+
+impl RawJson {
+    /// Checks that `text` is one JSON value and keeps it as it is.
+    pub fn from_text(text: &str) -> Result<RawJson, PaysignError> {
+        RawValue::from_string(text.to_string())
+            .map(RawJson)
+            .map_err(|e| PaysignError::OrderStrNotJson {
+                reason: e.to_string(),
+            })
+    }
+
+    /// The value's JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The value read as a `serde_json::Value` (numbers as serde_json reads them).
+    pub fn to_value(&self) -> Result<Value, PaysignError> {
+        serde_json::from_str(self.get()).map_err(|e| PaysignError::OrderStrNotJson {
+            reason: e.to_string(),
+        })
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &RawJson) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for RawJson {}
+
+impl Serialize for RawJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
 }
 
 /// What the client learns from a valid orderStr at a given time.
@@ -80,7 +124,7 @@ impl OrderStr {
             serde_json::from_str(text).map_err(|e| PaysignError::OrderStrNotJson {
                 reason: e.to_string(),
             })?;
-        let (mut map, duplicate) = match top {
+        let (raw, duplicate) = match top {
             TopLevel::Object { map, duplicate } => (map, duplicate),
             TopLevel::Other(Value::String(inner)) => {
                 let twice = serde_json::from_str::<Value>(&inner).is_ok_and(|v| v.is_object());
@@ -105,6 +149,21 @@ impl OrderStr {
             });
         }
 
+        // The known fields are read as values (for their type checks); the others stay as text.
+        let mut map = Map::new();
+        let mut extra = BTreeMap::new();
+        for (key, value) in raw {
+            if REQUIRED_FIELDS.contains(&key.as_str()) || key == "app_id" || key == "reserved" {
+                let value: Value = serde_json::from_str(value.get()).map_err(|e| {
+                    PaysignError::OrderStrNotJson {
+                        reason: e.to_string(),
+                    }
+                })?;
+                map.insert(key, value);
+            } else {
+                extra.insert(key, RawJson(value));
+            }
+        }
         let required = |name: &str| {
             json::required_str(&map, name)
                 .map(str::to_string)
@@ -119,9 +178,6 @@ impl OrderStr {
         let auth_id = required("auth_id")?;
         let app_id = optional_non_empty(&map, "app_id")?;
         let reserved = optional_non_empty(&map, "reserved")?;
-        for known in REQUIRED_FIELDS.iter().chain(&["app_id", "reserved"]) {
-            map.remove(*known);
-        }
         let order = OrderStr {
             app_id,
             merc_no,
@@ -131,7 +187,7 @@ impl OrderStr {
             sign,
             auth_id,
             reserved,
-            extra: map.into_iter().collect(),
+            extra,
         };
 
         order.timestamp_ms()?;
@@ -282,11 +338,11 @@ fn optional_non_empty(
     }
 }
 
-/// The top level of an orderStr, read in one pass: an object (noting the first duplicated key,
-/// which a plain map would silently overwrite) or any other JSON value.
+/// The top level of an orderStr, read in one pass: an object of member texts (noting the first
+/// duplicated key, which a plain map would silently overwrite) or any other JSON value.
 enum TopLevel {
     Object {
-        map: Map<String, Value>,
+        map: Vec<(String, Box<RawValue>)>,
         duplicate: Option<String>,
     },
     Other(Value),
@@ -308,14 +364,14 @@ impl<'de> Visitor<'de> for TopLevelVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopLevel, A::Error> {
-        let mut map = Map::new();
+        let mut map: Vec<(String, Box<RawValue>)> = Vec::new();
         let mut duplicate = None;
         while let Some(key) = access.next_key::<String>()? {
-            let value: Value = access.next_value()?;
-            if map.contains_key(&key) && duplicate.is_none() {
+            let value: Box<RawValue> = access.next_value()?;
+            if duplicate.is_none() && map.iter().any(|(k, _)| *k == key) {
                 duplicate = Some(key.clone());
             }
-            map.insert(key, value);
+            map.push((key, value));
         }
         Ok(TopLevel::Object { map, duplicate })
     }
@@ -518,8 +574,8 @@ mod tests {
         let text = with(sample(NOW), "future_field", json!({"x": [1, "y"]}));
         let order = OrderStr::from_json(&text).unwrap();
         assert_eq!(
-            order.extra.get("future_field"),
-            Some(&json!({"x": [1, "y"]}))
+            order.extra.get("future_field").map(RawJson::get),
+            Some(r#"{"x":[1,"y"]}"#)
         );
         let again = OrderStr::from_json(&order.to_json().unwrap()).unwrap();
         assert_eq!(again, order);
