@@ -2,11 +2,11 @@
 // status endpoint and Payment Kit (the sandbox) agree in each.
 import { after, before, describe, it } from 'node:test';
 import { FIVE } from './lib/five.mjs';
-import { assertAgree, missingPieces, narrator, openStack } from './lib/fixture.mjs';
+import { assertAgree, requireAllPieces, narrator, openStack } from './lib/fixture.mjs';
 
-const skip = missingPieces();
+requireAllPieces();
 
-describe('the five demo scenarios over the real servers', { skip }, () => {
+describe('the five demo scenarios over the real servers', () => {
   let env;
   before(async () => {
     env = await openStack({ label: 'five' });
@@ -17,10 +17,6 @@ describe('the five demo scenarios over the real servers', { skip }, () => {
     it(scenario.title, async (t) => {
       const step = narrator(t);
       const result = await scenario.run(env, step);
-      if (result.missing) {
-        t.skip(`missing: ${result.missing}`);
-        return;
-      }
       assertAgree(result.checks, step);
     });
   }

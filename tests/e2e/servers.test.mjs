@@ -4,14 +4,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { assertAgree, missingPieces, narrator, openStack } from './lib/fixture.mjs';
+import { assertAgree, requireAllPieces, narrator, openStack } from './lib/fixture.mjs';
 import { startFaultProxy } from './lib/proxy.mjs';
 import { agreement, purchase, settled, views } from './lib/scenarios.mjs';
 
-const skip = missingPieces();
+requireAllPieces();
 const PAID_AND_SIGNED = { payment: 'PAID', contract: 'SIGNED' };
 
-describe('the merchant server restarted mid-flow on a file database', { skip }, () => {
+describe('the merchant server restarted mid-flow on a file database', () => {
   let env;
   before(async () => {
     env = await openStack({ label: 'restart', databaseUrl: (dir) => `sqlite://${dir}/merchant.db` });
@@ -43,7 +43,7 @@ describe('the merchant server restarted mid-flow on a file database', { skip }, 
   });
 });
 
-describe('the status endpoint failing', { skip }, () => {
+describe('the status endpoint failing', () => {
   let env;
   let proxy;
   before(async () => {
@@ -101,7 +101,7 @@ describe('the status endpoint failing', { skip }, () => {
   });
 });
 
-describe('a service-provider merchant (服务商)', { skip }, () => {
+describe('a service-provider merchant (服务商)', () => {
   let env;
   before(async () => {
     env = await openStack({ label: 'sp', model: 'SP' });
@@ -128,7 +128,7 @@ describe('a service-provider merchant (服务商)', { skip }, () => {
 // a fresh database in it for this run.
 const postgresUrl = process.env.PAYSIGN_TEST_POSTGRES_URL;
 const postgresSkip =
-  skip ?? (postgresUrl ? undefined : process.env.PAYSIGN_REQUIRE_POSTGRES === '1' ? undefined : 'PAYSIGN_TEST_POSTGRES_URL is not set (make test sets it)');
+  postgresUrl || process.env.PAYSIGN_REQUIRE_POSTGRES === '1' ? undefined : 'PAYSIGN_TEST_POSTGRES_URL is not set (make test sets it)';
 
 describe('the merchant server on PostgreSQL', { skip: postgresSkip }, () => {
   let env;
@@ -160,7 +160,7 @@ describe('the merchant server on PostgreSQL', { skip: postgresSkip }, () => {
   });
 });
 
-describe('an attacker', { skip }, () => {
+describe('an attacker', () => {
   let env;
   before(async () => {
     env = await openStack({ label: 'attacker' });

@@ -1,6 +1,6 @@
 // What a test file of the end-to-end suite starts: the HAR on Node, a sandbox and a merchant
-// server, stopped after the file's tests. `missingPieces()` says what this checkout lacks, so a
-// suite is skipped with the reason printed instead of failing on a piece not landed yet.
+// server, stopped after the file's tests. `requireAllPieces()` fails a test file at once, with the
+// reason, when a server binary is not built or lacks what the suite needs.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { QUICK_RECONCILE } from './scenarios.mjs';
 import { MERCHANTS, binaries, capabilities, makeWorkspace, root, startMerchant, startSandbox } from './stack.mjs';
 
 /** Why the end-to-end suite cannot run on this checkout, or undefined. */
-export function missingPieces() {
+function missingPieces() {
   const caps = capabilities();
   if (!caps.sandbox) return `${binaries.sandbox} is not built (make e2e builds it)`;
   if (!caps.callbacks) return 'this paysign-sandbox does not POST callbacks';
@@ -19,6 +19,12 @@ export function missingPieces() {
       : 'the reference merchant server (crates/paysign-merchant) is not in this checkout';
   }
   return undefined;
+}
+
+/** Throws when the end-to-end suite cannot run here: a missing piece is a failure, never a skip. */
+export function requireAllPieces() {
+  const missing = missingPieces();
+  if (missing) throw new Error(`the end-to-end suite cannot run: ${missing}`);
 }
 
 /** Starts the HAR, a sandbox and one merchant server; `close()` stops them and removes the files. */
