@@ -184,6 +184,34 @@ async fn endpoint_round(
     )
 }
 
+/// The same client, concurrency and keep-alive connections on `GET /healthz` (no verify, no
+/// database): what HTTP alone costs both sides per request on these cores (requests/s).
+async fn http_floor(bench: &Bench, n: usize, concurrency: usize) -> f64 {
+    let url = format!("{}/healthz", bench.server().base_url());
+    let left = Arc::new(AtomicUsize::new(n));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let left = Arc::clone(&left);
+        let http = bench.http.clone();
+        let url = url.clone();
+        tasks.spawn(async move {
+            while left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |k| k.checked_sub(1))
+                .is_ok()
+            {
+                let r = http.get(&url).send().await.unwrap();
+                assert_eq!(r.status().as_u16(), 200);
+                r.bytes().await.unwrap();
+            }
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
 async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
     const ROUNDS: usize = 4;
     let bench = Bench::start(backend).await;
@@ -193,6 +221,7 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
     // The machine is shared: verify-only and endpoint rounds alternate, and each side's best
     // round is compared (the same load for both, as far as one can tell).
     let mut bounds = Vec::new();
+    let mut floors = Vec::new();
     let mut rates = Vec::new();
     let mut latencies = Vec::with_capacity(n);
     let mut errors = 0;
@@ -207,6 +236,7 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
             .await
             .unwrap(),
         );
+        floors.push(http_floor(&bench, chunk.len(), concurrency).await);
         let (rate, l, e) = endpoint_round(&bench, chunk.to_vec(), concurrency).await;
         rates.push(rate);
         latencies.extend(l);
@@ -215,6 +245,7 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
     latencies.sort();
     let best_bound = bounds.iter().copied().fold(0.0, f64::max);
     let best_rate = rates.iter().copied().fold(0.0, f64::max);
+    let best_floor = floors.iter().copied().fold(0.0, f64::max);
 
     // Every notification stored once, every order paid.
     let stored = bench
@@ -255,6 +286,22 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
         percentile(&latencies, 0.50).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    // Where a callback's time goes, in microseconds of the whole machine per callback: verify
+    // (from the bound), HTTP both sides (from the floor), and the rest (JSON, checks, SQL).
+    let us = |rate: f64| 1e6 / rate;
+    println!(
+        "  HTTP alone (GET /healthz, same client): best {best_floor:.0}/s (rounds: {})",
+        list(&floors)
+    );
+    println!(
+        "  per callback: {:.0} us = verify {:.0} + HTTP {:.0} + JSON/checks/SQL {:.0}; \
+         verify + HTTP alone would reach {:.0} % of the bound",
+        us(best_rate),
+        us(best_bound),
+        us(best_floor),
+        us(best_rate) - us(best_bound) - us(best_floor),
+        100.0 * us(best_bound) / (us(best_bound) + us(best_floor))
     );
     println!("  errors: {errors}; stored once each: {stored}; orders PAID: {paid}");
     bench.stop().await;

@@ -158,7 +158,9 @@ async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
         Ok(v) => v,
         Err(e) => return Outcome::Refused(Refusal::Invalid(short(&e))),
     };
-    let callback_id_ok = map
+    // The verified body is typed from the tree `verify` already parsed, not parsed again.
+    let body = serde_json::Value::Object(map);
+    let callback_id_ok = body
         .get("callbackId")
         .and_then(|v| v.as_str())
         .is_some_and(|id| !id.is_empty() && id.len() <= MAX_CALLBACK_ID);
@@ -168,20 +170,20 @@ async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
         ));
     }
     let result = match endpoint {
-        Endpoint::Payment => match serde_json::from_str::<PaymentNotification>(&text) {
+        Endpoint::Payment => match typed::<PaymentNotification>(&body) {
             Ok(n) => on_payment(state, &n, &text).await,
             Err(e) => Ok(Outcome::Refused(Refusal::Invalid(format!(
                 "payment shape: {e}"
             )))),
         },
         Endpoint::Contract => {
-            let mode = map
+            let mode = body
                 .get("changeMode")
                 .and_then(|v| v.as_str())
                 .map(ChangeMode::parse);
             match mode {
                 None | Some(ChangeMode::UserSign) => {
-                    match serde_json::from_str::<ContractSignedNotification>(&text) {
+                    match typed::<ContractSignedNotification>(&body) {
                         Ok(n) => on_signed(state, &n, &text).await,
                         Err(e) => Ok(Outcome::Refused(Refusal::Invalid(format!(
                             "contract shape: {e}"
@@ -192,7 +194,7 @@ async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
                     ChangeMode::UserUnsign
                     | ChangeMode::MerchantApiUnsign
                     | ChangeMode::PlatformUnsign,
-                ) => match serde_json::from_str::<UnsignNotification>(&text) {
+                ) => match typed::<UnsignNotification>(&body) {
                     Ok(n) => on_unsigned(state, &n, &text).await,
                     Err(e) => Ok(Outcome::Refused(Refusal::Invalid(format!(
                         "unsign shape: {e}"
@@ -204,7 +206,7 @@ async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
                 )))),
             }
         }
-        Endpoint::Refund => match serde_json::from_str::<RefundNotification>(&text) {
+        Endpoint::Refund => match typed::<RefundNotification>(&body) {
             Ok(n) => on_refund(state, &n, &text).await,
             Err(e) => Ok(Outcome::Refused(Refusal::Invalid(format!(
                 "refund shape: {e}"
@@ -215,6 +217,12 @@ async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
         tracing::error!(error = %e, "callback transaction failed");
         Outcome::Refused(Refusal::Internal)
     })
+}
+
+/// Types a verified body from its parsed tree (`Deserialize` on `&Value` borrows, copying only
+/// the strings the struct keeps).
+fn typed<T: serde::de::DeserializeOwned>(body: &serde_json::Value) -> serde_json::Result<T> {
+    T::deserialize(body)
 }
 
 fn short(e: &CallbackError) -> String {

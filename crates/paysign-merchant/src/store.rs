@@ -427,6 +427,33 @@ pub async fn mark_paid(
     paid_ms: i64,
     now: i64,
 ) -> Result<bool> {
+    if conn.backend_name() == "PostgreSQL" {
+        // One round trip instead of two: both updates in one statement (a data-modifying CTE),
+        // the contract's only when the order's applied.
+        let changed: i64 = sqlx::query(
+            "WITH paid AS (UPDATE orders SET payment = $1, sys_trans_order_no = $2, \
+             finish_time = $3, paid_ms = $4, updated_ms = $5 \
+             WHERE merc_order_no = $6 AND payment IN ($7, $8) RETURNING merc_order_no), \
+             revived AS (UPDATE contracts SET state = $9, updated_ms = $5, next_check_ms = $5 \
+             WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $10 \
+             AND contract_id IS NULL) \
+             SELECT COUNT(*) FROM paid",
+        )
+        .bind(payment::PAID)
+        .bind(sys_trans_order_no)
+        .bind(finish_time)
+        .bind(paid_ms)
+        .bind(now)
+        .bind(merc_order_no)
+        .bind(payment::PENDING)
+        .bind(payment::NOT_PAID)
+        .bind(contract::PENDING)
+        .bind(contract::NOT_SIGNED)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+        return Ok(changed > 0);
+    }
     let changed = sqlx::query(
         "UPDATE orders SET payment = $1, sys_trans_order_no = $2, finish_time = $3, \
          paid_ms = $4, updated_ms = $5 WHERE merc_order_no = $6 AND payment IN ($7, $8)",

@@ -26,6 +26,7 @@ on_both_databases!(
     instances_share_the_reconcile_work_without_doubling_it,
     a_signed_contract_is_charged_without_the_cashier,
     a_service_provider_sells_for_its_sub_merchant,
+    a_late_verified_success_pays_a_failed_order_and_revives_its_contract,
 );
 
 const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
@@ -824,5 +825,62 @@ async fn a_service_provider_sells_for_its_sub_merchant(backend: Backend) {
     bench.reconcile().await;
     let (_, d) = bench.admin_get("/admin/debits/PD-SP-1").await;
     assert_eq!(d["state"], "PAID", "{d}");
+    bench.stop().await;
+}
+
+/// `mark_paid` (one statement on PostgreSQL, two on SQLite): a verified success after the order
+/// was judged unpaid pays it and makes its unsigned contract pending again, once; a paid order is
+/// not paid twice, and a contract that has a contractId is left alone.
+async fn a_late_verified_success_pays_a_failed_order_and_revives_its_contract(backend: Backend) {
+    use paysign_merchant::store;
+    let bench = Bench::start(backend).await;
+    let db = &bench.server().state.db;
+    let (no, code) = bench.new_order("alice").await;
+    let mut tx = db.begin_write().await.unwrap();
+    assert!(store::mark_not_paid(&mut tx, &no, 1).await.unwrap());
+    tx.commit().await.unwrap();
+    let (_, s) = bench.status("alice", &no).await;
+    assert_eq!(
+        (s["payment"].as_str(), s["contract"].as_str()),
+        (Some("NOT_PAID"), Some("NOT_SIGNED"))
+    );
+
+    for (round, expect_change) in [(0, true), (1, false)] {
+        let mut tx = db.begin_write().await.unwrap();
+        let changed = store::mark_paid(&mut tx, &no, Some("SYS-LATE"), None, 2, 2)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(changed, expect_change, "round {round}");
+    }
+    let order = store::order(db, &no).await.unwrap().unwrap();
+    assert_eq!(order.payment, "PAID");
+    assert_eq!(order.sys_trans_order_no.as_deref(), Some("SYS-LATE"));
+    assert_eq!(
+        store::contract(db, &code).await.unwrap().unwrap().state,
+        "PENDING"
+    );
+
+    // Another order: its contract reached NOT_SIGNED with a contractId (ended after signing):
+    // a late payment does not make it pending.
+    let (no2, code2) = bench.new_order("alice").await;
+    let mut tx = db.begin_write().await.unwrap();
+    assert!(store::mark_not_paid(&mut tx, &no2, 1).await.unwrap());
+    sqlx::query("UPDATE contracts SET contract_id = $1 WHERE merc_contract_code = $2")
+        .bind("C-ENDED")
+        .bind(&code2)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    assert!(store::mark_paid(&mut tx, &no2, None, None, 3, 3)
+        .await
+        .unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store::contract(db, &code2).await.unwrap().unwrap().state,
+        "NOT_SIGNED"
+    );
     bench.stop().await;
 }
