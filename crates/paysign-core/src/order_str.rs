@@ -2,13 +2,14 @@
 //! takes (spec §2). Parsing checks everything the client can check before opening the cashier, so a
 //! bad ticket ends with a clear error instead of a Payment Kit 1001930001.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::PaysignError;
 use paysign_contract::json::{self, FieldProblem};
@@ -31,6 +32,18 @@ pub const REQUIRED_FIELDS: [&str; 6] = [
     "noncestr",
     "sign",
     "auth_id",
+];
+
+/// Every field this version reads; the others are kept in [`OrderStr::extra`].
+const KNOWN_FIELDS: [&str; 8] = [
+    "merc_no",
+    "prepay_id",
+    "timestamp",
+    "noncestr",
+    "sign",
+    "auth_id",
+    "app_id",
+    "reserved",
 ];
 
 /// An orderStr as Payment Kit defines it: a flat JSON object whose values are strings, with
@@ -120,12 +133,11 @@ impl OrderStr {
     /// presence, the formats of timestamp, noncestr and reserved. Time and app id are checked by
     /// [`OrderStr::check_freshness`] and [`OrderStr::check_app_id`]; [`validate`] does all three.
     pub fn from_json(text: &str) -> Result<OrderStr, PaysignError> {
-        let top: TopLevel =
-            serde_json::from_str(text).map_err(|e| PaysignError::OrderStrNotJson {
-                reason: e.to_string(),
-            })?;
-        let (raw, duplicate) = match top {
-            TopLevel::Object { map, duplicate } => (map, duplicate),
+        let not_json = |e: serde_json::Error| PaysignError::OrderStrNotJson {
+            reason: e.to_string(),
+        };
+        let members = match serde_json::from_str::<TopLevel>(text).map_err(not_json)? {
+            TopLevel::Object(members) => members,
             TopLevel::Other(Value::String(inner)) => {
                 let twice = serde_json::from_str::<Value>(&inner).is_ok_and(|v| v.is_object());
                 return Err(PaysignError::OrderStrNotObject {
@@ -142,32 +154,31 @@ impl OrderStr {
                 })
             }
         };
-        if let Some(field) = duplicate {
+        if let Some(field) = members.duplicate() {
             return Err(PaysignError::BadValue {
                 field,
                 reason: "appears more than once".to_string(),
             });
         }
 
-        // The known fields are read as values (for their type checks); the others stay as text.
-        let mut map = Map::new();
-        let mut extra = BTreeMap::new();
-        for (key, value) in raw {
-            if REQUIRED_FIELDS.contains(&key.as_str()) || key == "app_id" || key == "reserved" {
-                let value: Value = serde_json::from_str(value.get()).map_err(|e| {
-                    PaysignError::OrderStrNotJson {
-                        reason: e.to_string(),
-                    }
-                })?;
-                map.insert(key, value);
-            } else {
-                extra.insert(key, RawJson(value));
-            }
-        }
-        let required = |name: &str| {
-            json::required_str(&map, name)
-                .map(str::to_string)
+        let field = |name: &str| {
+            members
+                .get(name)
+                .map(string_value)
+                .transpose()
                 .map_err(|problem| order_field_error(name, problem))
+        };
+        let required = |name: &str| match field(name)? {
+            None => Err(order_field_error(name, FieldProblem::Missing)),
+            Some(s) if s.is_empty() => Err(order_field_error(name, FieldProblem::Empty)),
+            Some(s) => Ok(s),
+        };
+        let optional_non_empty = |name: &str| match field(name)? {
+            Some(s) if s.is_empty() => Err(PaysignError::BadValue {
+                field: name.to_string(),
+                reason: "empty; leave the field out instead".to_string(),
+            }),
+            other => Ok(other),
         };
         // Checked in the order of REQUIRED_FIELDS, so the first problem reported is stable.
         let merc_no = required("merc_no")?;
@@ -176,8 +187,14 @@ impl OrderStr {
         let noncestr = required("noncestr")?;
         let sign = required("sign")?;
         let auth_id = required("auth_id")?;
-        let app_id = optional_non_empty(&map, "app_id")?;
-        let reserved = optional_non_empty(&map, "reserved")?;
+        let app_id = optional_non_empty("app_id")?;
+        let reserved = optional_non_empty("reserved")?;
+        let extra = members
+            .0
+            .iter()
+            .filter(|(key, _)| !KNOWN_FIELDS.contains(&key.as_ref()))
+            .map(|(key, value)| (key.to_string(), RawJson((*value).to_owned())))
+            .collect();
         let order = OrderStr {
             app_id,
             merc_no,
@@ -229,20 +246,25 @@ impl OrderStr {
             field: "reserved".to_string(),
             reason,
         };
-        let value: Value = serde_json::from_str(reserved)
-            .map_err(|e| bad(format!("must be a JSON object string: {e}")))?;
-        let Value::Object(map) = value else {
-            return Err(bad(format!(
-                "must be a JSON object string, found {}",
-                json::type_name(&value)
-            )));
+        let members = match serde_json::from_str::<TopLevel>(reserved)
+            .map_err(|e| bad(format!("must be a JSON object string: {e}")))?
+        {
+            TopLevel::Object(members) => members,
+            TopLevel::Other(other) => {
+                return Err(bad(format!(
+                    "must be a JSON object string, found {}",
+                    json::type_name(&other)
+                )))
+            }
         };
-        match map.get("sandbox_flag") {
+        // The last of repeated keys counts, as JSON.parse has it.
+        match members.last("sandbox_flag").map(RawValue::get) {
             None => Ok(false),
-            Some(Value::Bool(flag)) => Ok(*flag),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
             Some(other) => Err(bad(format!(
                 "sandbox_flag must be a boolean, found {}",
-                json::type_name(other)
+                raw_type_name(other)
             ))),
         }
     }
@@ -324,31 +346,108 @@ fn order_field_error(name: &str, problem: FieldProblem) -> PaysignError {
     }
 }
 
-fn optional_non_empty(
-    map: &Map<String, Value>,
-    name: &str,
-) -> Result<Option<String>, PaysignError> {
-    match json::optional_str(map, name).map_err(|p| order_field_error(name, p))? {
-        None => Ok(None),
-        Some("") => Err(PaysignError::BadValue {
-            field: name.to_string(),
-            reason: "empty; leave the field out instead".to_string(),
-        }),
-        Some(s) => Ok(Some(s.to_string())),
+/// The JSON type name of a value's text (which serde_json has checked is one JSON value, without
+/// surrounding whitespace), for messages.
+fn raw_type_name(text: &str) -> &'static str {
+    match text.as_bytes().first() {
+        Some(b'"') => "string",
+        Some(b'{') => "object",
+        Some(b'[') => "array",
+        Some(b't' | b'f') => "boolean",
+        Some(b'n') => "null",
+        _ => "number",
     }
 }
 
-/// The top level of an orderStr, read in one pass: an object of member texts (noting the first
-/// duplicated key, which a plain map would silently overwrite) or any other JSON value.
-enum TopLevel {
-    Object {
-        map: Vec<(String, Box<RawValue>)>,
-        duplicate: Option<String>,
-    },
+/// A field's string, or why it is not one.
+fn string_value(raw: &RawValue) -> Result<String, FieldProblem> {
+    let text = raw.get();
+    let wrong = || FieldProblem::WrongType {
+        expected: "string",
+        found: raw_type_name(text),
+    };
+    if !text.starts_with('"') {
+        return Err(wrong());
+    }
+    serde_json::from_str::<String>(text).map_err(|_| wrong())
+}
+
+/// The members of one JSON object, read in one pass without building values: each key (borrowed
+/// unless it holds escapes) with its value's JSON text, in order, repeated keys included.
+struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
+
+impl<'a> Members<'a> {
+    fn get(&self, name: &str) -> Option<&'a RawValue> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.as_ref() == name)
+            .map(|(_, v)| *v)
+    }
+
+    fn last(&self, name: &str) -> Option<&'a RawValue> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k.as_ref() == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// The first key that appears more than once (a plain map would silently keep one).
+    fn duplicate(&self) -> Option<String> {
+        self.0.iter().enumerate().find_map(|(i, (key, _))| {
+            let earlier = self.0.get(..i).unwrap_or_default();
+            earlier
+                .iter()
+                .any(|(k, _)| k.as_ref() == key.as_ref())
+                .then(|| key.to_string())
+        })
+    }
+}
+
+/// An object key: borrowed from the text when it holds no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl AsRef<str> for Key<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// The top level of a JSON text: an object's members, or any other JSON value.
+enum TopLevel<'a> {
+    Object(Members<'a>),
     Other(Value),
 }
 
-impl<'de> Deserialize<'de> for TopLevel {
+impl<'de> Deserialize<'de> for TopLevel<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(TopLevelVisitor)
     }
@@ -357,54 +456,49 @@ impl<'de> Deserialize<'de> for TopLevel {
 struct TopLevelVisitor;
 
 impl<'de> Visitor<'de> for TopLevelVisitor {
-    type Value = TopLevel;
+    type Value = TopLevel<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopLevel, A::Error> {
-        let mut map: Vec<(String, Box<RawValue>)> = Vec::new();
-        let mut duplicate = None;
-        while let Some(key) = access.next_key::<String>()? {
-            let value: Box<RawValue> = access.next_value()?;
-            if duplicate.is_none() && map.iter().any(|(k, _)| *k == key) {
-                duplicate = Some(key.clone());
-            }
-            map.push((key, value));
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopLevel<'de>, A::Error> {
+        let mut members = Vec::with_capacity(10);
+        while let Some(key) = access.next_key::<Key<'de>>()? {
+            members.push((key, access.next_value::<&'de RawValue>()?));
         }
-        Ok(TopLevel::Object { map, duplicate })
+        Ok(TopLevel::Object(Members(members)))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, access: A) -> Result<TopLevel, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, access: A) -> Result<TopLevel<'de>, A::Error> {
         Value::deserialize(de::value::SeqAccessDeserializer::new(access)).map(TopLevel::Other)
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<TopLevel, E> {
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<TopLevel<'de>, E> {
         Ok(TopLevel::Other(Value::String(v.to_string())))
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<TopLevel, E> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<TopLevel<'de>, E> {
         Ok(TopLevel::Other(Value::String(v)))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<TopLevel, E> {
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<TopLevel<'de>, E> {
         Ok(TopLevel::Other(Value::Bool(v)))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<TopLevel, E> {
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<TopLevel<'de>, E> {
         Ok(TopLevel::Other(Value::from(v)))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<TopLevel, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<TopLevel<'de>, E> {
         Ok(TopLevel::Other(Value::from(v)))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TopLevel, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TopLevel<'de>, E> {
         Ok(TopLevel::Other(Value::from(v)))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<TopLevel, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<TopLevel<'de>, E> {
         Ok(TopLevel::Other(Value::Null))
     }
 }
