@@ -1,6 +1,11 @@
 //! Strict reading of JSON objects whose fields must be of one type: each problem names the field.
 //! The contract's own answers are read with it, and `paysign-core` reads the orderStr with it.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+pub use serde_json::value::RawValue;
 pub use serde_json::{Map, Value};
 
 /// Why a field could not be read.
@@ -75,6 +80,189 @@ impl FieldProblem {
                 format!("must be a {expected}, found {found}")
             }
         }
+    }
+}
+
+/// Reads a JSON text's top level in one pass: an object's members as borrowed texts (no value
+/// tree is built), or any other value.
+pub fn read(text: &str) -> Result<TopLevel<'_>, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+/// A member that must be a non-negative integer (a JSON number with no fraction that fits in u64).
+pub fn raw_u64(raw: &RawValue) -> Result<u64, FieldProblem> {
+    let wrong = |found| FieldProblem::WrongType {
+        expected: "non-negative integer",
+        found,
+    };
+    let text = raw.get();
+    if raw_type_name(text) != "number" {
+        return Err(wrong(raw_type_name(text)));
+    }
+    serde_json::from_str::<u64>(text).map_err(|_| wrong("number"))
+}
+
+/// The JSON type name of a value's text (which serde_json has checked is one JSON value, without
+/// surrounding whitespace), for messages.
+pub fn raw_type_name(text: &str) -> &'static str {
+    match text.as_bytes().first() {
+        Some(b'"') => "string",
+        Some(b'{') => "object",
+        Some(b'[') => "array",
+        Some(b't' | b'f') => "boolean",
+        Some(b'n') => "null",
+        _ => "number",
+    }
+}
+
+/// A member's string (unescaped), or why it is not one.
+pub fn raw_string(raw: &RawValue) -> Result<String, FieldProblem> {
+    let text = raw.get();
+    let wrong = || FieldProblem::WrongType {
+        expected: "string",
+        found: raw_type_name(text),
+    };
+    if !text.starts_with('"') {
+        return Err(wrong());
+    }
+    serde_json::from_str::<String>(text).map_err(|_| wrong())
+}
+
+/// The members of one JSON object, read in one pass without building values: each key (borrowed
+/// unless it holds escapes) with its value's JSON text, in order, repeated keys included.
+pub struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
+
+impl<'a> Members<'a> {
+    /// The first value of `name`.
+    pub fn first(&self, name: &str) -> Option<&'a RawValue> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.as_ref() == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// The value of `name` as a map keeps it: the last one.
+    pub fn get(&self, name: &str) -> Option<&'a RawValue> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k.as_ref() == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// Every member in order: key and value text.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &'a RawValue)> + '_ {
+        self.0.iter().map(|(k, v)| (k.as_ref(), *v))
+    }
+
+    /// The first key that appears more than once (a plain map would silently keep one).
+    pub fn duplicate(&self) -> Option<String> {
+        self.0.iter().enumerate().find_map(|(i, (key, _))| {
+            let earlier = self.0.get(..i).unwrap_or_default();
+            earlier
+                .iter()
+                .any(|(k, _)| k.as_ref() == key.as_ref())
+                .then(|| key.to_string())
+        })
+    }
+}
+
+/// An object key: borrowed from the text when it holds no escapes.
+pub struct Key<'a>(Cow<'a, str>);
+
+impl AsRef<str> for Key<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// The top level of a JSON text: an object's members, or any other JSON value.
+pub enum TopLevel<'a> {
+    Object(Members<'a>),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for TopLevel<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TopLevelVisitor)
+    }
+}
+
+struct TopLevelVisitor;
+
+impl<'de> Visitor<'de> for TopLevelVisitor {
+    type Value = TopLevel<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopLevel<'de>, A::Error> {
+        let mut members = Vec::with_capacity(10);
+        while let Some(key) = access.next_key::<Key<'de>>()? {
+            members.push((key, access.next_value::<&'de RawValue>()?));
+        }
+        Ok(TopLevel::Object(Members(members)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, access: A) -> Result<TopLevel<'de>, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(access)).map(TopLevel::Other)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<TopLevel<'de>, E> {
+        Ok(TopLevel::Other(Value::String(v.to_string())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<TopLevel<'de>, E> {
+        Ok(TopLevel::Other(Value::String(v)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<TopLevel<'de>, E> {
+        Ok(TopLevel::Other(Value::Bool(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<TopLevel<'de>, E> {
+        Ok(TopLevel::Other(Value::from(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<TopLevel<'de>, E> {
+        Ok(TopLevel::Other(Value::from(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TopLevel<'de>, E> {
+        Ok(TopLevel::Other(Value::from(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<TopLevel<'de>, E> {
+        Ok(TopLevel::Other(Value::Null))
     }
 }
 

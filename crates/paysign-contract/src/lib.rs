@@ -15,7 +15,6 @@
 pub mod json;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// Path of the order calls, below the merchant's base URL.
 pub const ORDERS_PATH: &str = "/paysign/orders";
@@ -172,13 +171,12 @@ fn field_error(field: &str, reason: String) -> FieldError {
     }
 }
 
-/// The answer as a JSON object, or an error about the whole answer (`what`).
-fn object(text: &str, what: &str) -> Result<Map<String, Value>, FieldError> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| field_error(what, format!("not JSON: {e}")))?;
-    match value {
-        Value::Object(map) => Ok(map),
-        other => Err(field_error(
+/// The answer's members, or an error about the whole answer (`what`). Read in one pass without a
+/// value tree; a repeated key keeps its last value, as a map would.
+fn object<'a>(text: &'a str, what: &str) -> Result<json::Members<'a>, FieldError> {
+    match json::read(text).map_err(|e| field_error(what, format!("not JSON: {e}")))? {
+        json::TopLevel::Object(members) => Ok(members),
+        json::TopLevel::Other(other) => Err(field_error(
             what,
             format!("must be a JSON object, found {}", json::type_name(&other)),
         )),
@@ -188,12 +186,20 @@ fn object(text: &str, what: &str) -> Result<Map<String, Value>, FieldError> {
 /// A required non-empty string of at most `max_chars` characters; control characters are refused
 /// unless `controls_allowed` (the orderStr is passed on verbatim and judged elsewhere).
 fn text_field(
-    map: &Map<String, Value>,
+    map: &json::Members,
     name: &str,
     max_chars: usize,
     controls_allowed: bool,
 ) -> Result<String, FieldError> {
-    let value = json::required_str(map, name).map_err(|p| field_error(name, p.describe()))?;
+    let problem = |p: json::FieldProblem| field_error(name, p.describe());
+    let raw = map
+        .get(name)
+        .ok_or(json::FieldProblem::Missing)
+        .map_err(problem)?;
+    let value = json::raw_string(raw).map_err(problem)?;
+    if value.is_empty() {
+        return Err(problem(json::FieldProblem::Empty));
+    }
     let chars = value.chars().count();
     if chars > max_chars {
         return Err(field_error(
@@ -204,7 +210,15 @@ fn text_field(
     if !controls_allowed && value.chars().any(char::is_control) {
         return Err(field_error(name, "contains control characters".to_string()));
     }
-    Ok(value.to_string())
+    Ok(value)
+}
+
+/// A required non-negative integer.
+fn u64_field(map: &json::Members, name: &str) -> Result<u64, FieldError> {
+    map.get(name)
+        .ok_or(json::FieldProblem::Missing)
+        .and_then(json::raw_u64)
+        .map_err(|p| field_error(name, p.describe()))
 }
 
 /// Values echoed in messages are cut short: a hostile server must not fill the logs.
@@ -219,12 +233,9 @@ impl Ticket {
     /// add its own).
     pub fn from_json(text: &str) -> Result<Ticket, FieldError> {
         let map = object(text, "ticket")?;
-        let server_time_ms = match map.get("serverTimeMs") {
-            None | Some(Value::Null) => None,
-            Some(_) => Some(
-                json::required_u64(&map, "serverTimeMs")
-                    .map_err(|p| field_error("serverTimeMs", p.describe()))?,
-            ),
+        let server_time_ms = match map.get("serverTimeMs").map(json::RawValue::get) {
+            None | Some("null") => None,
+            Some(_) => Some(u64_field(&map, "serverTimeMs")?),
         };
         Ok(Ticket {
             order_str: text_field(&map, "orderStr", usize::MAX, true)?,
@@ -268,28 +279,30 @@ impl OrderStatus {
             )
         })?;
         let contract_id = match map.get("contractId") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.is_empty() => {
-                return Err(field_error(
+            None => None,
+            Some(raw) => match json::raw_type_name(raw.get()) {
+                "null" => None,
+                "string" if raw.get() == "\"\"" => {
+                    return Err(field_error(
+                        "contractId",
+                        "empty; leave it out or send null".to_string(),
+                    ))
+                }
+                "string" => Some(text_field(
+                    &map,
                     "contractId",
-                    "empty; leave it out or send null".to_string(),
-                ))
-            }
-            Some(Value::String(_)) => Some(text_field(
-                &map,
-                "contractId",
-                CONTRACT_ID_MAX_CHARS,
-                false,
-            )?),
-            Some(other) => {
-                return Err(field_error(
-                    "contractId",
-                    format!("must be a string, found {}", json::type_name(other)),
-                ))
-            }
+                    CONTRACT_ID_MAX_CHARS,
+                    false,
+                )?),
+                found => {
+                    return Err(field_error(
+                        "contractId",
+                        format!("must be a string, found {found}"),
+                    ))
+                }
+            },
         };
-        let updated_at = json::required_u64(&map, "updatedAt")
-            .map_err(|p| field_error("updatedAt", p.describe()))?;
+        let updated_at = u64_field(&map, "updatedAt")?;
         Ok(OrderStatus {
             merc_order_no,
             payment,
@@ -303,6 +316,7 @@ impl OrderStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn wire_names_round_trip_through_serde_and_parse() {

@@ -2,17 +2,14 @@
 //! takes (spec §2). Parsing checks everything the client can check before opening the cashier, so a
 //! bad ticket ends with a clear error instead of a Payment Kit 1001930001.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::PaysignError;
-use paysign_contract::json::{self, FieldProblem};
+use paysign_contract::json::{self, raw_string, raw_type_name, FieldProblem, TopLevel};
 
 /// A prepay_id is valid for 10 minutes after the pre-order (spec §2, §6).
 pub const PREPAY_VALIDITY_MS: u64 = 10 * 60 * 1000;
@@ -136,7 +133,7 @@ impl OrderStr {
         let not_json = |e: serde_json::Error| PaysignError::OrderStrNotJson {
             reason: e.to_string(),
         };
-        let members = match serde_json::from_str::<TopLevel>(text).map_err(not_json)? {
+        let members = match json::read(text).map_err(not_json)? {
             TopLevel::Object(members) => members,
             TopLevel::Other(Value::String(inner)) => {
                 let twice = serde_json::from_str::<Value>(&inner).is_ok_and(|v| v.is_object());
@@ -163,8 +160,8 @@ impl OrderStr {
 
         let field = |name: &str| {
             members
-                .get(name)
-                .map(string_value)
+                .first(name)
+                .map(raw_string)
                 .transpose()
                 .map_err(|problem| order_field_error(name, problem))
         };
@@ -190,10 +187,9 @@ impl OrderStr {
         let app_id = optional_non_empty("app_id")?;
         let reserved = optional_non_empty("reserved")?;
         let extra = members
-            .0
             .iter()
-            .filter(|(key, _)| !KNOWN_FIELDS.contains(&key.as_ref()))
-            .map(|(key, value)| (key.to_string(), RawJson((*value).to_owned())))
+            .filter(|(key, _)| !KNOWN_FIELDS.contains(key))
+            .map(|(key, value)| (key.to_string(), RawJson(value.to_owned())))
             .collect();
         let order = OrderStr {
             app_id,
@@ -246,7 +242,7 @@ impl OrderStr {
             field: "reserved".to_string(),
             reason,
         };
-        let members = match serde_json::from_str::<TopLevel>(reserved)
+        let members = match json::read(reserved)
             .map_err(|e| bad(format!("must be a JSON object string: {e}")))?
         {
             TopLevel::Object(members) => members,
@@ -258,7 +254,7 @@ impl OrderStr {
             }
         };
         // The last of repeated keys counts, as JSON.parse has it.
-        match members.last("sandbox_flag").map(RawValue::get) {
+        match members.get("sandbox_flag").map(RawValue::get) {
             None => Ok(false),
             Some("true") => Ok(true),
             Some("false") => Ok(false),
@@ -343,163 +339,6 @@ fn order_field_error(name: &str, problem: FieldProblem) -> PaysignError {
             expected: expected.to_string(),
             found: found.to_string(),
         },
-    }
-}
-
-/// The JSON type name of a value's text (which serde_json has checked is one JSON value, without
-/// surrounding whitespace), for messages.
-fn raw_type_name(text: &str) -> &'static str {
-    match text.as_bytes().first() {
-        Some(b'"') => "string",
-        Some(b'{') => "object",
-        Some(b'[') => "array",
-        Some(b't' | b'f') => "boolean",
-        Some(b'n') => "null",
-        _ => "number",
-    }
-}
-
-/// A field's string, or why it is not one.
-fn string_value(raw: &RawValue) -> Result<String, FieldProblem> {
-    let text = raw.get();
-    let wrong = || FieldProblem::WrongType {
-        expected: "string",
-        found: raw_type_name(text),
-    };
-    if !text.starts_with('"') {
-        return Err(wrong());
-    }
-    serde_json::from_str::<String>(text).map_err(|_| wrong())
-}
-
-/// The members of one JSON object, read in one pass without building values: each key (borrowed
-/// unless it holds escapes) with its value's JSON text, in order, repeated keys included.
-struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
-
-impl<'a> Members<'a> {
-    fn get(&self, name: &str) -> Option<&'a RawValue> {
-        self.0
-            .iter()
-            .find(|(k, _)| k.as_ref() == name)
-            .map(|(_, v)| *v)
-    }
-
-    fn last(&self, name: &str) -> Option<&'a RawValue> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k.as_ref() == name)
-            .map(|(_, v)| *v)
-    }
-
-    /// The first key that appears more than once (a plain map would silently keep one).
-    fn duplicate(&self) -> Option<String> {
-        self.0.iter().enumerate().find_map(|(i, (key, _))| {
-            let earlier = self.0.get(..i).unwrap_or_default();
-            earlier
-                .iter()
-                .any(|(k, _)| k.as_ref() == key.as_ref())
-                .then(|| key.to_string())
-        })
-    }
-}
-
-/// An object key: borrowed from the text when it holds no escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl AsRef<str> for Key<'_> {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Key<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-/// The top level of a JSON text: an object's members, or any other JSON value.
-enum TopLevel<'a> {
-    Object(Members<'a>),
-    Other(Value),
-}
-
-impl<'de> Deserialize<'de> for TopLevel<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TopLevelVisitor)
-    }
-}
-
-struct TopLevelVisitor;
-
-impl<'de> Visitor<'de> for TopLevelVisitor {
-    type Value = TopLevel<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopLevel<'de>, A::Error> {
-        let mut members = Vec::with_capacity(10);
-        while let Some(key) = access.next_key::<Key<'de>>()? {
-            members.push((key, access.next_value::<&'de RawValue>()?));
-        }
-        Ok(TopLevel::Object(Members(members)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, access: A) -> Result<TopLevel<'de>, A::Error> {
-        Value::deserialize(de::value::SeqAccessDeserializer::new(access)).map(TopLevel::Other)
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::String(v.to_string())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::String(v)))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::Bool(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::from(v)))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::from(v)))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::from(v)))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::Null))
     }
 }
 
