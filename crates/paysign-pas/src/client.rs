@@ -114,6 +114,15 @@ impl PasClient {
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .user_agent(concat!("paysign-pas/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let first = attempt.previous().first();
+                match first
+                    .map(|first| redirect_allowed(first, attempt.url(), attempt.previous().len()))
+                {
+                    Some(Err(why)) => attempt.error(why),
+                    _ => attempt.follow(),
+                }
+            }))
             .build()
             .map_err(|e| PasError::Config(format!("HTTP client: {e}")))?;
         Ok(PasClient {
@@ -555,6 +564,24 @@ fn check_download_url(download_url: &str) -> Result<reqwest::Url, PasError> {
     Ok(url)
 }
 
+/// Redirects followed at most; a signed bill URL needs none or one (to the storage's own host).
+const MAX_REDIRECTS: usize = 3;
+
+/// Whether a redirect from a request that began at `first` may go on to `next` (`hops` redirects
+/// so far). A signed download URL must not become a hop into the merchant's own network: the next
+/// URL obeys the rule the first one did (https, or http to loopback), and reaches loopback only
+/// when the first URL was loopback too.
+fn redirect_allowed(first: &reqwest::Url, next: &reqwest::Url, hops: usize) -> Result<(), String> {
+    if hops > MAX_REDIRECTS {
+        return Err(format!("more than {MAX_REDIRECTS} redirects"));
+    }
+    check_scheme(next).map_err(|why| format!("redirect refused: {why}"))?;
+    if limits::is_loopback(next) && !limits::is_loopback(first) {
+        return Err("redirect refused: from a remote host to this machine".to_owned());
+    }
+    Ok(())
+}
+
 fn check_scheme(url: &reqwest::Url) -> Result<(), String> {
     match url.scheme() {
         "https" => Ok(()),
@@ -562,5 +589,44 @@ fn check_scheme(url: &reqwest::Url) -> Result<(), String> {
         other => Err(format!(
             "scheme {other:?} refused: https, or http to 127.0.0.1/localhost only"
         )),
+    }
+}
+
+#[cfg(test)]
+mod redirect_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn url(s: &str) -> reqwest::Url {
+        reqwest::Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_remote_url_may_not_redirect_into_this_machine_or_to_plain_http() {
+        let storage = url("https://bills.storage.example/b.zip");
+        for next in [
+            "http://127.0.0.1:8080/admin",
+            "https://127.0.0.1/admin",
+            "http://localhost/",
+            "http://[::1]/",
+            "http://10.0.0.7/internal",
+            "http://bills.storage.example/b.zip",
+            "ftp://bills.storage.example/b.zip",
+            "file:///etc/passwd",
+        ] {
+            assert!(redirect_allowed(&storage, &url(next), 1).is_err(), "{next}");
+        }
+        assert!(redirect_allowed(&storage, &url("https://cdn.storage.example/b.zip"), 1).is_ok());
+    }
+
+    #[test]
+    fn loopback_may_redirect_on_loopback_and_hops_are_bounded() {
+        let sandbox = url("http://127.0.0.1:8787/obs/b.zip");
+        assert!(redirect_allowed(&sandbox, &url("http://127.0.0.1:8787/obs/c.zip"), 1).is_ok());
+        assert!(redirect_allowed(&sandbox, &url("http://10.0.0.7/"), 1).is_err());
+        assert!(redirect_allowed(&sandbox, &url("http://127.0.0.1:8787/x"), MAX_REDIRECTS).is_ok());
+        assert!(
+            redirect_allowed(&sandbox, &url("http://127.0.0.1:8787/x"), MAX_REDIRECTS + 1).is_err()
+        );
     }
 }

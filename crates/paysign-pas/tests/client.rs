@@ -1178,3 +1178,39 @@ async fn a_bill_download_url_that_only_looks_local_is_refused() {
     ));
     assert_eq!(double.bill_downloads(), 0);
 }
+
+#[tokio::test]
+async fn bill_download_redirects_are_bounded() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    // A storage that redirects to itself for ever: the client stops after its own limit (3), far
+    // below reqwest's default of 10.
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let app = axum::Router::new().route(
+        "/loop.zip",
+        axum::routing::get(move || {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                (
+                    axum::http::StatusCode::FOUND,
+                    [(axum::http::header::LOCATION, "/loop.zip")],
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (double, key) = start().await;
+    let client = double.client(MerchantModel::Direct, key);
+    let param: paysign_pas::model::common::BillDownloadParam = serde_json::from_value(json!({
+        "headers": {}, "method": "GET", "downloadUrl": format!("http://{addr}/loop.zip")
+    }))
+    .unwrap();
+    let tries = client.config().max_retries as usize + 1;
+    assert!(client.download_bill(&param).await.is_err());
+    // Each try: the URL itself and 3 redirects.
+    assert_eq!(hits.load(Ordering::SeqCst), tries * (1 + 3));
+}
