@@ -14,10 +14,12 @@
 //! - `withhold`: withholding debits (免密代扣) against signed contracts, their asynchronous
 //!   result, notification and operator API (`/sandbox/debits`, `/sandbox/withhold-settings`);
 //! - `bills`: trade and settle bills from the sandbox's own orders;
+//! - `api_calls`: per-order counts of the merchant API calls (`/sandbox/api-calls`);
 //! - `store`: SQLite, in memory or in a file.
 //!
 //! Start one with [`start`]; `paysign-sandbox --help` documents the binary.
 
+pub mod api_calls;
 pub mod auth;
 pub mod bills;
 pub mod callback_ops;

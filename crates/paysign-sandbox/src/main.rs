@@ -53,6 +53,8 @@ use paysign_sandbox::{
 ///        PAY_AND_SIGN | PAY_ONLY | CANCEL | FAIL | PAID_NETWORK_ERROR | ALREADY_PROCESSED;
 ///        answers {"code":0} or {"code":1001930001,"message":"Pay failed.","reason":"..."})
 ///   GET  /sandbox/callbacks[?mercNo=&callbackId=]   (every callback and its attempts)
+///   GET  /sandbox/api-calls[?mercNo=&api=]   (merchant API calls per order, contract, refund:
+///        [{"mercNo","api":"prepay|queryOrder|queryContract|queryRefund","key","count"}])
 ///   GET  /sandbox/callback-faults      POST /sandbox/callback-faults {"drop":1,"duplicate":1,
 ///        "copies":3,"concurrentCopies":2,"delay":1,"delayMs":2000,"outOfOrder":2}
 ///   GET  /sandbox/clock                POST /sandbox/clock {"advanceMs":600000}

@@ -28,6 +28,7 @@ use rand::RngExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::api_calls::Api;
 use crate::auth;
 use crate::bills::{self, BillKind};
 use crate::clock;
@@ -168,6 +169,13 @@ impl Call<'_> {
 
     fn is_sp(&self) -> bool {
         self.merchant.model == MerchantModel::Sp
+    }
+
+    /// One more call of `api` about `key` by this (authenticated) merchant.
+    fn count(&self, api: Api, key: &str) {
+        self.state
+            .api_calls
+            .record(&self.merchant.merc_no, api, key);
     }
 }
 
@@ -338,6 +346,7 @@ fn prepay(call: &Call<'_>, channel: PrepayChannel) -> Result<serde_json::Value, 
             req.order,
         )
     };
+    call.count(Api::Prepay, &order.merc_order_no);
     let created = call
         .state
         .lifecycle
@@ -365,6 +374,7 @@ fn query_order(call: &Call<'_>, model: PasModel) -> Result<serde_json::Value, Re
         PasModel::ServiceProvider => ep::SP_QUERY_ORDER_PREFIX,
     };
     let no = call.path_param(prefix)?;
+    call.count(Api::QueryOrder, &no);
     let sub = call.query_param("subMercNo");
     let o = match call
         .state
@@ -471,6 +481,7 @@ fn query_refund(call: &Call<'_>, model: PasModel) -> Result<serde_json::Value, R
         PasModel::ServiceProvider => ep::SP_QUERY_REFUND_PREFIX,
     };
     let no = call.path_param(prefix)?;
+    call.count(Api::QueryRefund, &no);
     let r = call
         .state
         .lifecycle
@@ -507,6 +518,7 @@ fn query_contract(call: &Call<'_>, model: PasModel) -> Result<serde_json::Value,
         PasModel::ServiceProvider => ep::SP_QUERY_CONTRACT_PREFIX,
     };
     let code = call.path_param(prefix)?;
+    call.count(Api::QueryContract, &code);
     let sub = call.query_param("subMercNo");
     let k = call
         .state

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use crate::api_calls::ApiCalls;
 use crate::clock::Clock;
 use crate::dispatcher::{self, CallbackOptions};
 use crate::events::{EventBus, SandboxEvent};
@@ -20,7 +21,7 @@ use crate::merchants::{ConfigError, Merchant, SandboxConfig};
 use crate::signing::{Signer, SigningError};
 use crate::store::{self, Store, StoreError};
 use crate::withhold::{self, WithholdSettings, Withholding};
-use crate::{callback_ops, cashier, merchant_api, operator, rules};
+use crate::{api_calls, callback_ops, cashier, merchant_api, operator, rules};
 
 /// How to start a sandbox.
 #[derive(Debug, Clone)]
@@ -105,6 +106,8 @@ pub struct AppState {
     pub max_clock_skew_ms: i64,
     pub public_url: String,
     pub log_requests: bool,
+    /// Per-item merchant API calls since this start (`GET /sandbox/api-calls`).
+    pub api_calls: ApiCalls,
 }
 
 impl AppState {
@@ -186,6 +189,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(cashier::routes())
         .merge(callback_ops::routes())
         .merge(withhold::routes())
+        .merge(api_calls::routes())
         .with_state(state)
 }
 
@@ -230,6 +234,7 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
         withhold: Withholding::new(options.withhold),
         max_clock_skew_ms: options.max_clock_skew_ms,
         log_requests: options.log_requests,
+        api_calls: ApiCalls::default(),
         public_url: options
             .public_url
             .clone()

@@ -927,3 +927,82 @@ async fn a_merchant_with_an_rsa_key_signs_with_rsa_pss() {
         OrderStatus::Applied
     );
 }
+
+// ------------------------------------------------------------------ per-item call counts
+
+#[tokio::test]
+async fn api_calls_counts_each_merchants_calls_per_item() {
+    let fx = Fixture::start().await;
+    let direct = fx.client(DIRECT);
+    let sp = fx.client(SP);
+    direct
+        .pas_prepay(&direct_prepay("N-1", 100), PrepayChannel::App)
+        .await
+        .unwrap();
+    direct
+        .pas_prepay(&direct_prepay("N-2", 100), PrepayChannel::App)
+        .await
+        .unwrap();
+    sp.partner_pas_prepay(&sp_prepay("N-1", 100), PrepayChannel::App)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        direct.query_order("N-1").await.unwrap();
+    }
+    direct.query_order("N-2").await.unwrap();
+    // A query about an unknown item is still a query; an unsigned contract is one too.
+    assert!(direct.query_order("N-404").await.is_err());
+    assert!(direct.query_contract("C-N-1").await.is_err());
+    // A call that fails PayMercAuth is nobody's: not counted.
+    let (status, _) = fx
+        .raw(
+            DIRECT,
+            HttpMethod::Get,
+            &ep::query_order(ep::MerchantModel::Direct, "N-1").unwrap(),
+            "",
+            |h| {
+                h.insert("authId".to_owned(), json!("SOMEONE-ELSE"));
+                Some(())
+            },
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let (status, all) = fx
+        .op_get(&format!("/sandbox/api-calls?mercNo={DIRECT}"))
+        .await;
+    assert_eq!(status, 200);
+    let rows: Vec<(String, String, u64)> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["mercNo"], DIRECT);
+            (
+                r["api"].as_str().unwrap().to_owned(),
+                r["key"].as_str().unwrap().to_owned(),
+                r["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let row = |api: &str, key: &str, n: u64| (api.to_owned(), key.to_owned(), n);
+    assert_eq!(
+        rows,
+        vec![
+            row("prepay", "N-1", 1),
+            row("prepay", "N-2", 1),
+            row("queryOrder", "N-1", 3),
+            row("queryOrder", "N-2", 1),
+            row("queryOrder", "N-404", 1),
+            row("queryContract", "C-N-1", 1),
+        ]
+    );
+    // Filtered by API; the service provider's calls are its own.
+    let (_, queries) = fx.op_get("/sandbox/api-calls?api=queryOrder").await;
+    assert_eq!(queries.as_array().unwrap().len(), 3);
+    let (_, sp_calls) = fx.op_get(&format!("/sandbox/api-calls?mercNo={SP}")).await;
+    assert_eq!(
+        sp_calls,
+        json!([{"mercNo": SP, "api": "prepay", "key": "N-1", "count": 1}])
+    );
+}
