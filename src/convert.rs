@@ -2,6 +2,8 @@
 //! plain object, so every wrong shape becomes error 1001 naming the field; numbers are checked to be
 //! finite integers in range before they become Rust integers.
 
+use std::borrow::Cow;
+
 use napi_ohos::bindgen_prelude::{External, FromNapiMutRef, FromNapiValue, Object, Unknown};
 use napi_ohos::{sys, JsValue, ValueType};
 use paysign_core::order_str::CheckedOrderStr;
@@ -119,7 +121,7 @@ impl<'env> ObjectArg<'env> {
         invalid(format!("{}.{field}: {e}", self.name))
     }
 
-    fn missing(&self, field: &str) -> PaysignError {
+    pub(crate) fn missing(&self, field: &str) -> PaysignError {
         invalid(format!("{}.{field} is required", self.name))
     }
 
@@ -132,6 +134,26 @@ impl<'env> ObjectArg<'env> {
                     .map_err(|e| self.convert_error(field, e))
             })
             .transpose()
+    }
+
+    /// An optional string field read into `buf` in one Node-API call where it fits (else into a
+    /// new `String`, as `opt_string` does).
+    pub(crate) fn opt_str_in<'b>(
+        &self,
+        field: &str,
+        buf: &'b mut [u8],
+    ) -> Result<Option<Cow<'b, str>>, PaysignError> {
+        let Some(value) = self.typed(field, ValueType::String)? else {
+            return Ok(None);
+        };
+        let raw = value.value();
+        if let Some(text) = read_string_into(raw.env, raw.value, buf) {
+            return Ok(Some(Cow::Borrowed(text)));
+        }
+        // SAFETY: a live string value of this env (its type was checked).
+        unsafe { String::from_napi_value(raw.env, raw.value) }
+            .map(|s| Some(Cow::Owned(s)))
+            .map_err(|e| self.convert_error(field, e))
     }
 
     pub(crate) fn string(&self, field: &str) -> Result<String, PaysignError> {
@@ -203,14 +225,48 @@ pub(crate) fn unsigned(value: f64, name: &str) -> Result<u64, PaysignError> {
     u64::try_from(n).map_err(|_| invalid(format!("{name} must not be negative")))
 }
 
-pub(crate) fn parse_order_str_input(
+/// Room for an orderStr read in one Node-API call (a 3072-bit RSA sign makes it about 750 bytes);
+/// a longer one is read in two calls.
+const ORDER_STR_STACK_BYTES: usize = 2048;
+
+/// Reads parseOrderStr's input and runs `check` on it. The strings are read into stack buffers in
+/// one Node-API call each where they fit, instead of asking their length first and copying them
+/// into new `String`s (each Node-API call costs about as much as checking a field).
+pub(crate) fn with_parse_order_str_input<T>(
     arg: Unknown,
-) -> Result<(String, u64, Option<String>), PaysignError> {
+    check: impl FnOnce(&str, u64, Option<&str>) -> Result<T, PaysignError>,
+) -> Result<T, PaysignError> {
     let input = ObjectArg::new(arg, "input")?;
-    let order_str = input.string("orderStr")?;
+    let mut text_buf = [0u8; ORDER_STR_STACK_BYTES];
+    let text = input
+        .opt_str_in("orderStr", &mut text_buf)?
+        .ok_or_else(|| input.missing("orderStr"))?;
     let now_ms = unsigned(input.number("nowMs")?, "input.nowMs")?;
-    let expected = input.opt_string("expectedAppId")?;
-    Ok((order_str, now_ms, expected))
+    let mut expected_buf = [0u8; 128];
+    let expected = input.opt_str_in("expectedAppId", &mut expected_buf)?;
+    check(&text, now_ms, expected.as_deref())
+}
+
+/// A JS string read into `buf` with one call; `None` when it may not have fit (or the engine
+/// refused), so the caller reads it the long way.
+fn read_string_into(env: sys::napi_env, value: sys::napi_value, buf: &mut [u8]) -> Option<&str> {
+    let mut written = 0usize;
+    // SAFETY: `buf` is writable for its length; the engine writes at most `len - 1` bytes and a NUL.
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(
+            env,
+            value,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut written,
+        )
+    };
+    // The engine stops before a character that does not fit (at most 4 bytes) and keeps one byte
+    // for the NUL: with 5 bytes or more left over, nothing was cut off.
+    if status != sys::Status::napi_ok || written.saturating_add(5) > buf.len() {
+        return None;
+    }
+    std::str::from_utf8(buf.get(..written)?).ok()
 }
 
 pub(crate) fn error_to_js(view: ErrorView) -> JsPaysignError {
@@ -342,12 +398,31 @@ fn unbuilt(e: napi_ohos::Error) -> PaysignError {
     }
 }
 
-/// parseOrderStr's answer (`OrderStrInfo` in the .d.ts), built in one define call.
+/// parseOrderStr's answer (`OrderStrInfo` in the .d.ts): through the env's object-literal function
+/// where the engine has one (Node), else built in one define call (the device).
 pub(crate) fn order_str_js(
     env: sys::napi_env,
     checked: CheckedOrderStr,
 ) -> Result<Raw, PaysignError> {
     let order = &checked.order;
+    #[cfg(not(target_env = "ohos"))]
+    {
+        let info = crate::literal::OrderStrInfo {
+            merc_no: &order.merc_no,
+            prepay_id: &order.prepay_id,
+            timestamp: &order.timestamp,
+            noncestr: &order.noncestr,
+            auth_id: &order.auth_id,
+            app_id: order.app_id.as_deref(),
+            sandbox: checked.sandbox,
+            age_ms: checked.age_ms as f64,
+        };
+        if let Some(made) = crate::literal::order_str_info(env, &info) {
+            return made.map_err(|()| PaysignError::Internal {
+                reason: "result object: could not build OrderStrInfo".to_string(),
+            });
+        }
+    }
     let mut o = JsObject::new(env);
     o.str(c"mercNo", &order.merc_no)
         .str(c"prepayId", &order.prepay_id)

@@ -12,7 +12,7 @@ use napi_ohos::sys;
 
 /// A JS value made here, handed to napi as the export's result (public only because the exports
 /// that return it are).
-pub struct Raw(sys::napi_value);
+pub struct Raw(pub(crate) sys::napi_value);
 
 impl ToNapiValue for Raw {
     unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> napi_ohos::Result<sys::napi_value> {
@@ -57,17 +57,10 @@ impl JsObject {
     }
 
     pub(crate) fn str(&mut self, name: &'static CStr, value: &str) -> &mut JsObject {
-        let mut out = std::ptr::null_mut();
-        // SAFETY: `value` is valid UTF-8 of the given length; `out` receives a handle of this env.
-        let status = unsafe {
-            sys::napi_create_string_utf8(
-                self.env,
-                value.as_ptr().cast(),
-                value.len() as isize,
-                &mut out,
-            )
-        };
-        self.push(name, status, out);
+        match string(self.env, value) {
+            Some(out) => self.push(name, sys::Status::napi_ok, out),
+            None => self.failed = true,
+        }
         self
     }
 
@@ -125,4 +118,25 @@ impl JsObject {
         }
         Ok(Raw(object))
     }
+}
+
+/// A JS string, or `None` when it could not be made. ASCII (most of what paysign returns) is made as
+/// Latin-1, a plain copy, which V8 does faster than decoding UTF-8.
+pub(crate) fn string(env: sys::napi_env, value: &str) -> Option<sys::napi_value> {
+    let mut out = std::ptr::null_mut();
+    // SAFETY: `value` is valid for its length (ASCII is valid Latin-1 as well as UTF-8); `out`
+    // receives a handle of this env.
+    let status = unsafe {
+        if value.is_ascii() {
+            sys::napi_create_string_latin1(
+                env,
+                value.as_ptr().cast(),
+                value.len() as isize,
+                &mut out,
+            )
+        } else {
+            sys::napi_create_string_utf8(env, value.as_ptr().cast(), value.len() as isize, &mut out)
+        }
+    };
+    (status == sys::Status::napi_ok).then_some(out)
 }

@@ -8,6 +8,8 @@ mod guard;
 #[cfg(not(target_env = "ohos"))]
 mod host_register;
 pub mod js_object;
+#[cfg(not(target_env = "ohos"))]
+mod literal;
 mod log;
 mod throw;
 pub mod types;
@@ -34,8 +36,7 @@ pub fn version() -> String {
 )]
 pub fn parse_order_str(env: Env, input: Unknown) -> napi_ohos::Result<js_object::Raw> {
     guard::run(&env, "parseOrderStr", || {
-        let (text, now_ms, expected) = convert::parse_order_str_input(input)?;
-        let checked = order_str::validate(&text, now_ms, expected.as_deref())?;
+        let checked = convert::with_parse_order_str_input(input, order_str::validate)?;
         convert::order_str_js(env.raw(), checked)
     })
 }

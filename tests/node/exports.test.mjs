@@ -73,6 +73,34 @@ test('parseOrderStr: each documented rejection', () => {
   assert.equal(paysign.parseOrderStr({ orderStr: orderStr(NOW), nowMs: NOW, expectedAppId: '101831234' }).appId, '101831234');
 });
 
+test('parseOrderStr: the exact result object, whichever way its strings are read and made', () => {
+  // Keys in the .d.ts order; appId left out (not undefined) when the orderStr has none.
+  assert.deepEqual(Object.entries(paysign.parseOrderStr({ orderStr: orderStr(NOW - MINUTE), nowMs: NOW })), [
+    ['mercNo', '101610000123'],
+    ['prepayId', '1250701172358089759170412'],
+    ['timestamp', String(NOW - MINUTE)],
+    ['noncestr', '6f18060eee669126b98e474407cc0682'],
+    ['authId', '101610000031001'],
+    ['appId', '101831234'],
+    ['sandbox', true],
+    ['ageMs', MINUTE],
+  ]);
+  const withoutApp = paysign.parseOrderStr({ orderStr: orderStr(NOW + MINUTE, { app_id: undefined, reserved: undefined }), nowMs: NOW });
+  assert.deepEqual(Object.keys(withoutApp), ['mercNo', 'prepayId', 'timestamp', 'noncestr', 'authId', 'sandbox', 'ageMs']);
+  assert.equal('appId' in withoutApp, false);
+  assert.equal(withoutApp.sandbox, false);
+  assert.equal(withoutApp.ageMs, -MINUTE);
+  // Non-ASCII and escaped values (made from UTF-8), and an orderStr far longer than the one-call
+  // read of the input (read in two calls) carrying a non-ASCII unknown field.
+  const long = orderStr(NOW, { merc_no: '商户\u00e9\"1', noncestr: '随机串😀', app_id: 'app-é', note: '备注'.repeat(2000) });
+  assert.ok(Buffer.byteLength(long) > 4096);
+  const info = paysign.parseOrderStr({ orderStr: long, nowMs: NOW, expectedAppId: 'app-é' });
+  assert.equal(info.mercNo, '商户\u00e9\"1');
+  assert.equal(info.noncestr, '随机串😀');
+  assert.equal(info.appId, 'app-é');
+  throwsCode(() => paysign.parseOrderStr({ orderStr: long, nowMs: NOW, expectedAppId: 'app-e' }), 2009);
+});
+
 test('parseOrderStr: wrong input shapes are 1001', () => {
   for (const input of [undefined, null, 'x', 1, { orderStr: 1, nowMs: NOW }, { orderStr: 'x' }, { orderStr: 'x', nowMs: -1 }, { orderStr: 'x', nowMs: 1.5 }, { orderStr: 'x', nowMs: NaN }]) {
     throwsCode(() => paysign.parseOrderStr(input), 1001);

@@ -125,6 +125,14 @@ pub fn raw_string(raw: &RawValue) -> Result<String, FieldProblem> {
     if !text.starts_with('"') {
         return Err(wrong());
     }
+    // serde_json checked the member's text when it read it (a raw value is only ever made from
+    // checked JSON): without a backslash, the string is the text between the quotes, copied
+    // without running the parser again (most members, the long sign included, have no escapes).
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        if !inner.contains('\\') {
+            return Ok(inner.to_string());
+        }
+    }
     serde_json::from_str::<String>(text).map_err(|_| wrong())
 }
 
@@ -314,5 +322,43 @@ mod tests {
         ));
         assert_eq!(required_u64(&m, "x"), Err(FieldProblem::Missing));
         assert_eq!(FieldProblem::Missing.describe(), "missing");
+    }
+
+    #[test]
+    fn raw_strings_read_as_serde_json_reads_them() {
+        // Plain texts take the copy path, escaped ones the parser: both must give what
+        // serde_json gives for the same member.
+        for text in [
+            r#""""#,
+            r#""plain 101610000123""#,
+            r#""中文 é""#,
+            r#""a\"b""#,
+            r#""tab\there""#,
+            r#""\u4e2d\u6587""#,
+            r#""\ud83d\ude00""#,
+            r#""back\\slash""#,
+            r#""{\"sandbox_flag\": true}""#,
+        ] {
+            let raw: Box<RawValue> = serde_json::from_str(text).unwrap();
+            let expected: String = serde_json::from_str(text).unwrap();
+            assert_eq!(raw_string(&raw), Ok(expected), "{text}");
+        }
+        for (text, found) in [
+            ("17", "number"),
+            ("null", "null"),
+            ("[]", "array"),
+            ("{}", "object"),
+        ] {
+            let raw: Box<RawValue> = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                raw_string(&raw),
+                Err(FieldProblem::WrongType {
+                    expected: "string",
+                    found
+                })
+            );
+        }
+        // serde_json refuses a raw control character inside a string before raw_string sees it.
+        assert!(serde_json::from_str::<Box<RawValue>>("\"a\u{1}b\"").is_err());
     }
 }

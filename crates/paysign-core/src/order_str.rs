@@ -43,6 +43,23 @@ const KNOWN_FIELDS: [&str; 8] = [
     "reserved",
 ];
 
+/// One of [`KNOWN_FIELDS`] (a `match` compiles to a length switch, cheaper than comparing each).
+fn is_known_field(key: &str) -> bool {
+    let known = matches!(
+        key,
+        "merc_no"
+            | "prepay_id"
+            | "timestamp"
+            | "noncestr"
+            | "sign"
+            | "auth_id"
+            | "app_id"
+            | "reserved"
+    );
+    debug_assert_eq!(known, KNOWN_FIELDS.contains(&key));
+    known
+}
+
 /// An orderStr as Payment Kit defines it: a flat JSON object whose values are strings, with
 /// snake_case keys. `paysign-pas` builds one, this crate parses one; [`OrderStr::to_json`] and
 /// [`OrderStr::from_json`] are inverse.
@@ -130,6 +147,12 @@ impl OrderStr {
     /// presence, the formats of timestamp, noncestr and reserved. Time and app id are checked by
     /// [`OrderStr::check_freshness`] and [`OrderStr::check_app_id`]; [`validate`] does all three.
     pub fn from_json(text: &str) -> Result<OrderStr, PaysignError> {
+        OrderStr::parse(text).map(|(order, _)| order)
+    }
+
+    /// [`OrderStr::from_json`], with `reserved.sandbox_flag` as read while checking `reserved` (so
+    /// [`validate`] does not parse it a second time).
+    fn parse(text: &str) -> Result<(OrderStr, bool), PaysignError> {
         let not_json = |e: serde_json::Error| PaysignError::OrderStrNotJson {
             reason: e.to_string(),
         };
@@ -186,11 +209,13 @@ impl OrderStr {
         let auth_id = required("auth_id")?;
         let app_id = optional_non_empty("app_id")?;
         let reserved = optional_non_empty("reserved")?;
-        let extra = members
-            .iter()
-            .filter(|(key, _)| !KNOWN_FIELDS.contains(key))
-            .map(|(key, value)| (key.to_string(), RawJson(value.to_owned())))
-            .collect();
+        // Most orderStrs have no unknown field: then nothing is allocated for them.
+        let mut extra = BTreeMap::new();
+        for (key, value) in members.iter() {
+            if !is_known_field(key) {
+                extra.insert(key.to_string(), RawJson(value.to_owned()));
+            }
+        }
         let order = OrderStr {
             app_id,
             merc_no,
@@ -211,8 +236,8 @@ impl OrderStr {
                 reason: format!("{nonce_chars} characters, at most {NONCESTR_MAX_CHARS} allowed"),
             });
         }
-        order.sandbox_flag()?;
-        Ok(order)
+        let sandbox = order.sandbox_flag()?;
+        Ok((order, sandbox))
     }
 
     /// The timestamp as milliseconds since the epoch.
@@ -318,10 +343,9 @@ pub fn validate(
     now_ms: u64,
     expected_app_id: Option<&str>,
 ) -> Result<CheckedOrderStr, PaysignError> {
-    let order = OrderStr::from_json(text)?;
+    let (order, sandbox) = OrderStr::parse(text)?;
     let age_ms = order.check_freshness(now_ms)?;
     order.check_app_id(expected_app_id)?;
-    let sandbox = order.sandbox_flag()?;
     Ok(CheckedOrderStr {
         order,
         sandbox,
