@@ -1,0 +1,138 @@
+//! Measuring: the SM2 verification bound (what the callback endpoint could reach if verifying
+//! were all it did), a closed-loop driver keeping N requests in flight, and percentiles.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use paysign_crypto::PublicKey;
+
+/// Verifications per second with `threads` threads verifying `bodies` for `for_how_long`.
+pub fn verify_bound(
+    bodies: &[String],
+    key: &PublicKey,
+    threads: usize,
+    for_how_long: Duration,
+) -> f64 {
+    if bodies.is_empty() {
+        return 0.0;
+    }
+    let done = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let done = &done;
+            scope.spawn(move || {
+                let mut i = t;
+                while started.elapsed() < for_how_long {
+                    if let Some(body) = bodies.get(i % bodies.len()) {
+                        // Every body is genuine; a failure here would only make the bound lower.
+                        if paysign_pas::callback::verify(body.as_bytes(), key).is_ok() {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    i += threads;
+                }
+            });
+        }
+    });
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The `p` quantile (0..=1) of sorted samples, nearest rank.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted
+        .get(i.min(sorted.len() - 1))
+        .copied()
+        .unwrap_or_default()
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// What a closed-loop round did.
+#[derive(Debug, Clone, Default)]
+pub struct Round {
+    pub requests: usize,
+    pub per_second: f64,
+    /// Sorted.
+    pub latencies: Vec<Duration>,
+    pub errors: usize,
+    /// The first few errors, for the report.
+    pub error_samples: Vec<String>,
+}
+
+impl Round {
+    pub fn p50(&self) -> Duration {
+        percentile(&self.latencies, 0.50)
+    }
+    pub fn p99(&self) -> Duration {
+        percentile(&self.latencies, 0.99)
+    }
+    pub fn max(&self) -> Duration {
+        self.latencies.last().copied().unwrap_or_default()
+    }
+}
+
+/// Runs `job` on every item with `concurrency` jobs in flight; a job answers `Err(why)` for an
+/// error. Latency is timed per job.
+pub async fn closed_loop<T, F, Fut>(items: Vec<T>, concurrency: usize, job: F) -> Round
+where
+    T: Send + 'static,
+    F: Fn(T) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send,
+{
+    let n = items.len();
+    let queue = Arc::new(Mutex::new(items.into_iter()));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency.max(1) {
+        let queue = Arc::clone(&queue);
+        let job = job.clone();
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = Vec::new();
+            loop {
+                let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                let Some(item) = next else { break };
+                let t = Instant::now();
+                let r = job(item).await;
+                latencies.push(t.elapsed());
+                if let Err(e) = r {
+                    errors.push(e);
+                }
+            }
+            (latencies, errors)
+        });
+    }
+    let mut round = Round {
+        requests: n,
+        ..Round::default()
+    };
+    while let Some(r) = tasks.join_next().await {
+        match r {
+            Ok((l, e)) => {
+                round.latencies.extend(l);
+                round.errors += e.len();
+                round.error_samples.extend(
+                    e.into_iter()
+                        .take(3usize.saturating_sub(round.error_samples.len())),
+                );
+            }
+            Err(e) => {
+                round.errors += 1;
+                round
+                    .error_samples
+                    .push(format!("a driver task failed: {e}"));
+            }
+        }
+    }
+    round.per_second = n as f64 / started.elapsed().as_secs_f64();
+    round.latencies.sort();
+    round
+}
