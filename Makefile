@@ -21,6 +21,8 @@ help:
 	@echo "make test   formatting, lints and every test suite (what CI runs)"
 	@echo "make har    the device libraries and paysign-<version>.har"
 	@echo "make fuzz   the libFuzzer targets, 60 s each (docs/reliability.md)"
+	@echo "make load   the merchant server under load, as a process on loopback: callbacks vs the SM2 bound, order creation"
+	@echo "make faults kill -9 of the merchant while callbacks flow, two instances on one PostgreSQL (counts)"
 
 setup:
 	@scripts/setup.sh

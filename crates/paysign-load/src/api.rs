@@ -12,6 +12,11 @@ use crate::{Ctx, Res};
 /// Payment Kit's success answer, the only one that counts as delivered.
 pub const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
 
+/// A string member of a JSON object.
+pub fn str_at<'a>(v: &'a Value, key: &str) -> Res<&'a str> {
+    v.get(key).and_then(Value::as_str).ctx(key)
+}
+
 async fn json_of(r: reqwest::Response, what: &str) -> Res<Value> {
     let status = r.status().as_u16();
     let text = r.text().await.ctx(what)?;
@@ -38,14 +43,8 @@ pub async fn create_order(
         .ctx("POST /paysign/orders")?;
     let ticket = json_of(r, "POST /paysign/orders").await?;
     Ok((
-        ticket["mercOrderNo"]
-            .as_str()
-            .ctx("mercOrderNo")?
-            .to_owned(),
-        ticket["mercContractCode"]
-            .as_str()
-            .ctx("mercContractCode")?
-            .to_owned(),
+        str_at(&ticket, "mercOrderNo")?.to_owned(),
+        str_at(&ticket, "mercContractCode")?.to_owned(),
     ))
 }
 
@@ -112,20 +111,17 @@ pub async fn paid_notifications(
     let events = operator_get(http, sandbox, "/sandbox/events").await?;
     let mut out = HashMap::new();
     for e in events.as_array().ctx("events")? {
-        if e["kind"] != "ORDER_PAID" {
+        if e.get("kind").and_then(Value::as_str) != Some("ORDER_PAID") {
             continue;
         }
-        let seq = e["seq"].as_i64().ctx("seq")?;
+        let seq = e.get("seq").and_then(Value::as_i64).ctx("seq")?;
         let n = operator_get(
             http,
             sandbox,
             &format!("/sandbox/events/{seq}/notification"),
         )
         .await?;
-        out.insert(
-            e["key"].as_str().ctx("key")?.to_owned(),
-            n["body"].as_str().ctx("body")?.to_owned(),
-        );
+        out.insert(str_at(e, "key")?.to_owned(), str_at(&n, "body")?.to_owned());
     }
     Ok(out)
 }
@@ -137,8 +133,11 @@ pub async fn paid_notifications_of(http: &reqwest::Client, sandbox: &str, no: &s
         .as_array()
         .ctx("events")?
         .iter()
-        .find(|e| e["kind"] == "ORDER_PAID" && e["key"] == no)
-        .and_then(|e| e["seq"].as_i64())
+        .find(|e| {
+            e.get("kind").and_then(Value::as_str) == Some("ORDER_PAID")
+                && e.get("key").and_then(Value::as_str) == Some(no)
+        })
+        .and_then(|e| e.get("seq").and_then(Value::as_i64))
         .ctx("the order's ORDER_PAID event")?;
     let n = operator_get(
         http,
@@ -146,7 +145,7 @@ pub async fn paid_notifications_of(http: &reqwest::Client, sandbox: &str, no: &s
         &format!("/sandbox/events/{seq}/notification"),
     )
     .await?;
-    Ok(n["body"].as_str().ctx("body")?.to_owned())
+    Ok(str_at(&n, "body")?.to_owned())
 }
 
 /// POSTs a notification as Payment Kit does; `Ok` only for its exact success answer.
@@ -190,18 +189,21 @@ pub async fn seen_callbacks(http: &reqwest::Client, sandbox: &str) -> Res<Vec<Se
     .await?;
     let mut out = Vec::new();
     for c in list.as_array().ctx("callbacks")? {
-        let attempts = c["attempts"].as_array().ctx("attempts")?;
-        let ok = |a: &&Value| a["delivered"] == Value::Bool(true);
+        let attempts = c
+            .get("attempts")
+            .and_then(Value::as_array)
+            .ctx("attempts")?;
+        let ok = |a: &&Value| a.get("delivered").and_then(Value::as_bool) == Some(true);
         out.push(SeenCallback {
-            callback_id: c["callbackId"].as_str().ctx("callbackId")?.to_owned(),
-            kind: c["kind"].as_str().ctx("kind")?.to_owned(),
-            status: c["status"].as_str().ctx("status")?.to_owned(),
+            callback_id: str_at(c, "callbackId")?.to_owned(),
+            kind: str_at(c, "kind")?.to_owned(),
+            status: str_at(c, "status")?.to_owned(),
             answered: attempts.iter().filter(ok).count(),
             failed: attempts.iter().filter(|a| !ok(a)).count(),
             first_success_ms: attempts
                 .iter()
                 .filter(ok)
-                .filter_map(|a| a["atMs"].as_i64())
+                .filter_map(|a| a.get("atMs").and_then(Value::as_i64))
                 .min(),
         });
     }
@@ -225,8 +227,8 @@ pub async fn api_calls(
         .iter()
         .map(|r| {
             Ok((
-                r["key"].as_str().ctx("key")?.to_owned(),
-                r["count"].as_u64().ctx("count")?,
+                str_at(r, "key")?.to_owned(),
+                r.get("count").and_then(Value::as_u64).ctx("count")?,
             ))
         })
         .collect()
@@ -247,6 +249,24 @@ pub async fn metric(
         .text()
         .await
         .ctx("/metrics")?;
+    Ok(sum_samples(&text, name, labels))
+}
+
+/// A merchant instance's count of callbacks that ended with `result` (applied, no_change,
+/// duplicate, invalid, ...), from its `/metrics`.
+pub async fn callback_results(http: &reqwest::Client, admin_url: &str, result: &str) -> Res<f64> {
+    let label = format!("result=\"{result}\"");
+    metric(
+        http,
+        admin_url,
+        "paysign_merchant_callbacks_total",
+        &[&label],
+    )
+    .await
+}
+
+/// The sum of the samples of `name` in Prometheus text whose labels contain every one given.
+pub fn sum_samples(text: &str, name: &str, labels: &[&str]) -> f64 {
     let mut sum = 0.0;
     for line in text.lines() {
         let Some(rest) = line.strip_prefix(name) else {
@@ -261,18 +281,45 @@ pub async fn metric(
             }
         }
     }
-    Ok(sum)
+    sum
 }
 
-/// A merchant instance's count of callbacks that ended with `result` (applied, no_change,
-/// duplicate, invalid, ...), from its `/metrics`.
-pub async fn callback_results(http: &reqwest::Client, admin_url: &str, result: &str) -> Res<f64> {
-    let label = format!("result=\"{result}\"");
-    metric(
-        http,
-        admin_url,
-        "paysign_merchant_callbacks_total",
-        &[&label],
-    )
-    .await
+#[cfg(test)]
+mod tests {
+    use super::sum_samples;
+
+    #[test]
+    fn sums_the_samples_of_one_counter_with_the_labels_asked() {
+        let text = "# HELP paysign_merchant_callbacks Payment Kit notifications\n\
+            # TYPE paysign_merchant_callbacks counter\n\
+            paysign_merchant_callbacks_total{kind=\"payment\",result=\"applied\"} 40\n\
+            paysign_merchant_callbacks_total{kind=\"contract\",result=\"applied\"} 2\n\
+            paysign_merchant_callbacks_total{kind=\"payment\",result=\"duplicate\"} 7\n\
+            paysign_merchant_callbacks_total_other{result=\"applied\"} 1000\n";
+        let applied = ["result=\"applied\""];
+        assert_eq!(
+            sum_samples(text, "paysign_merchant_callbacks_total", &applied),
+            42.0
+        );
+        assert_eq!(
+            sum_samples(
+                text,
+                "paysign_merchant_callbacks_total",
+                &["result=\"duplicate\""]
+            ),
+            7.0
+        );
+        assert_eq!(
+            sum_samples(
+                text,
+                "paysign_merchant_callbacks_total",
+                &["kind=\"contract\"", "result=\"applied\""]
+            ),
+            2.0
+        );
+        assert_eq!(
+            sum_samples(text, "paysign_merchant_orders_created_total", &[]),
+            0.0
+        );
+    }
 }

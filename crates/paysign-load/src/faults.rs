@@ -326,13 +326,16 @@ pub async fn two_instances(bins: &Binaries, o: TwoInstancesOptions) -> Res<()> {
         )
     })?;
     let seen = all_delivered(&http, &sandbox.url, 2 * n, Duration::from_secs(60)).await?;
-    let mut applied = [0.0; 2];
-    let mut duplicates = [0.0; 2];
-    let mut no_change = [0.0; 2];
-    for (i, m) in both.iter().enumerate() {
-        applied[i] = api::callback_results(&http, &m.admin_url, "applied").await?;
-        duplicates[i] = api::callback_results(&http, &m.admin_url, "duplicate").await?;
-        no_change[i] = api::callback_results(&http, &m.admin_url, "no_change").await?;
+    let (mut applied, mut duplicates, mut no_change) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+    for (((m, applied), duplicates), no_change) in both
+        .iter()
+        .zip(&mut applied)
+        .zip(&mut duplicates)
+        .zip(&mut no_change)
+    {
+        *applied = api::callback_results(&http, &m.admin_url, "applied").await?;
+        *duplicates = api::callback_results(&http, &m.admin_url, "duplicate").await?;
+        *no_change = api::callback_results(&http, &m.admin_url, "no_change").await?;
     }
     let rows = db.callbacks().await?;
     let paid = db.paid_orders().await?;
@@ -417,8 +420,8 @@ pub async fn two_instances(bins: &Binaries, o: TwoInstancesOptions) -> Res<()> {
         .map(|(no, _)| queries.get(no).copied().unwrap_or(0))
         .collect();
     let mut by_instance = [0.0; 2];
-    for (i, mm) in both.iter().enumerate() {
-        by_instance[i] = api::metric(
+    for (mm, count) in both.iter().zip(&mut by_instance) {
+        *count = api::metric(
             &http,
             &mm.admin_url,
             "paysign_merchant_payment_kit_calls_total",

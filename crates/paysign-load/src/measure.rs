@@ -136,3 +136,35 @@ where
     round.latencies.sort();
     round
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{closed_loop, percentile};
+    use std::time::Duration;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&samples, 0.5), Duration::from_millis(51));
+        assert_eq!(percentile(&samples, 0.99), Duration::from_millis(99));
+        assert_eq!(percentile(&samples, 1.0), Duration::from_millis(100));
+        assert_eq!(percentile(&[], 0.5), Duration::ZERO);
+    }
+
+    #[tokio::test]
+    async fn the_closed_loop_runs_every_item_once_and_counts_errors() {
+        let round = closed_loop((0..50).collect(), 4, |i: u32| async move {
+            if i.is_multiple_of(10) {
+                Err(format!("item {i}"))
+            } else {
+                Ok(())
+            }
+        })
+        .await;
+        assert_eq!(
+            (round.requests, round.latencies.len(), round.errors),
+            (50, 50, 5)
+        );
+        assert!(round.error_samples.len() <= 3 && !round.error_samples.is_empty());
+    }
+}
