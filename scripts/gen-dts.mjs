@@ -34,12 +34,26 @@ const sorted = defs
   .map((d, i) => ({ ...d, i }))
   .sort((a, b) => order[a.kind] - order[b.kind] || a.i - b.i);
 
+// Second call forms napi-derive cannot declare (one signature per #[napi] fn), each written just
+// after the generated one; src/lib.rs reads both forms.
+const overloads = {
+  parseOrderStr:
+    '/** The same, with the three values as arguments: the cheaper call (no property lookups). */\n' +
+    'export declare function parseOrderStr(orderStr: string, nowMs: number, expectedAppId?: string): OrderStrInfo\n',
+};
+for (const name of Object.keys(overloads)) {
+  if (!defs.some((d) => d.kind === 'fn' && d.name === name)) {
+    console.error(`gen-dts: overload of ${name}, which is not an export`);
+    process.exit(1);
+  }
+}
+
 const parts = sorted.map((d) => {
   const doc = d.js_doc ?? '';
   if (d.kind === 'interface') {
     return `${doc}export interface ${d.name} {\n${body(d.def)}\n}\n`;
   }
-  return `${doc}export declare ${d.def}\n`;
+  return `${doc}export declare ${d.def}\n${overloads[d.name] ?? ''}`;
 });
 
 // Names for the literal unions the #[napi(ts_type)] fields declare, so ArkTS code can name them

@@ -229,22 +229,92 @@ pub(crate) fn unsigned(value: f64, name: &str) -> Result<u64, PaysignError> {
 /// a longer one is read in two calls.
 const ORDER_STR_STACK_BYTES: usize = 2048;
 
-/// Reads parseOrderStr's input and runs `check` on it. The strings are read into stack buffers in
-/// one Node-API call each where they fit, instead of asking their length first and copying them
-/// into new `String`s (each Node-API call costs about as much as checking a field).
-pub(crate) fn with_parse_order_str_input<T>(
-    arg: Unknown,
+/// Reads parseOrderStr's arguments and runs `check` on them: the input object, or the orderStr
+/// itself with `nowMs` and `expectedAppId` after it (no property to look up: each lookup costs
+/// about as much as checking a field). The strings are read into stack buffers in one Node-API
+/// call each where they fit, instead of asking their length first and copying them into new
+/// `String`s.
+pub(crate) fn with_parse_order_str_args<T>(
+    first: Unknown,
+    now_ms: Unknown,
+    expected_app_id: Unknown,
     check: impl FnOnce(&str, u64, Option<&str>) -> Result<T, PaysignError>,
 ) -> Result<T, PaysignError> {
-    let input = ObjectArg::new(arg, "input")?;
     let mut text_buf = [0u8; ORDER_STR_STACK_BYTES];
+    let mut expected_buf = [0u8; 128];
+    let first_type = first
+        .get_type()
+        .map_err(|e| invalid(format!("input: {e}")))?;
+    if first_type == ValueType::String {
+        let text = arg_str_in(first, "orderStr", &mut text_buf)?;
+        let now = match arg_value(now_ms, "nowMs")? {
+            Some((value, ValueType::Number)) => number_of(value, "nowMs")?,
+            Some((_, t)) => {
+                return Err(invalid(format!(
+                    "nowMs must be a number, found {}",
+                    type_name(t)
+                )))
+            }
+            None => return Err(invalid("nowMs is required".to_string())),
+        };
+        let now = unsigned(now, "nowMs")?;
+        let expected = match arg_value(expected_app_id, "expectedAppId")? {
+            Some((value, ValueType::String)) => {
+                Some(arg_str_in(value, "expectedAppId", &mut expected_buf)?)
+            }
+            Some((_, t)) => {
+                return Err(invalid(format!(
+                    "expectedAppId must be a string, found {}",
+                    type_name(t)
+                )))
+            }
+            None => None,
+        };
+        return check(&text, now, expected.as_deref());
+    }
+    let input = ObjectArg::new(first, "input")?;
     let text = input
         .opt_str_in("orderStr", &mut text_buf)?
         .ok_or_else(|| input.missing("orderStr"))?;
     let now_ms = unsigned(input.number("nowMs")?, "input.nowMs")?;
-    let mut expected_buf = [0u8; 128];
     let expected = input.opt_str_in("expectedAppId", &mut expected_buf)?;
     check(&text, now_ms, expected.as_deref())
+}
+
+/// A positional argument with its type; `None` when it is absent, undefined or null.
+fn arg_value<'env>(
+    value: Unknown<'env>,
+    name: &str,
+) -> Result<Option<(Unknown<'env>, ValueType)>, PaysignError> {
+    match value
+        .get_type()
+        .map_err(|e| invalid(format!("{name}: {e}")))?
+    {
+        ValueType::Undefined | ValueType::Null => Ok(None),
+        t => Ok(Some((value, t))),
+    }
+}
+
+fn number_of(value: Unknown, name: &str) -> Result<f64, PaysignError> {
+    let raw = value.value();
+    // SAFETY: a live number value of this env (its type was checked).
+    unsafe { f64::from_napi_value(raw.env, raw.value) }.map_err(|e| invalid(format!("{name}: {e}")))
+}
+
+/// A string argument (its type checked) read as `ObjectArg::opt_str_in` reads a field.
+fn arg_str_in<'b>(
+    value: Unknown,
+    name: &str,
+    buf: &'b mut [u8],
+) -> Result<Cow<'b, str>, PaysignError> {
+    let raw = value.value();
+    if let Some(text) = read_string_into(raw.env, raw.value, buf) {
+        return Ok(Cow::Borrowed(text));
+    }
+    // SAFETY: a live string value of this env (its type was checked).
+    unsafe { String::from_napi_value(raw.env, raw.value) }
+        .map(Cow::Owned)
+        .map_err(|e| invalid(format!("{name}: {e}")))
 }
 
 /// A JS string read into `buf` with one call; `None` when it may not have fit (or the engine

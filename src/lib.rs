@@ -29,14 +29,26 @@ pub fn version() -> String {
 }
 
 /// Parses and validates an orderStr at `nowMs`; throws a PaysignError (2xxx) naming the field.
+// Also callable as `parseOrderStr(orderStr, nowMs, expectedAppId?)`, the cheaper call (no property
+// lookups); scripts/gen-dts.mjs declares that form.
 #[napi(
     catch_unwind,
     ts_args_type = "input: ParseOrderStrInput",
     ts_return_type = "OrderStrInfo"
 )]
-pub fn parse_order_str(env: Env, input: Unknown) -> napi_ohos::Result<js_object::Raw> {
+pub fn parse_order_str(
+    env: Env,
+    input: Unknown,
+    now_ms: Unknown,
+    expected_app_id: Unknown,
+) -> napi_ohos::Result<js_object::Raw> {
     guard::run(&env, "parseOrderStr", || {
-        let checked = convert::with_parse_order_str_input(input, order_str::validate)?;
+        let checked = convert::with_parse_order_str_args(
+            input,
+            now_ms,
+            expected_app_id,
+            order_str::validate,
+        )?;
         convert::order_str_js(env.raw(), checked)
     })
 }

@@ -68,6 +68,10 @@ test('parseOrderStr: each documented rejection', () => {
   for (const [input, code, field] of cases) {
     const error = throwsCode(() => paysign.parseOrderStr(input), code);
     assert.equal(error.field, field, `${code}: ${error.message}`);
+    // The same checks when the three values are passed as arguments.
+    const positional = throwsCode(() => paysign.parseOrderStr(input.orderStr, input.nowMs, input.expectedAppId), code);
+    assert.equal(positional.field, field, `${code}: ${positional.message}`);
+    assert.equal(positional.message, error.message);
   }
   // The expected app id matches: accepted.
   assert.equal(paysign.parseOrderStr({ orderStr: orderStr(NOW), nowMs: NOW, expectedAppId: '101831234' }).appId, '101831234');
@@ -99,6 +103,33 @@ test('parseOrderStr: the exact result object, whichever way its strings are read
   assert.equal(info.noncestr, '随机串😀');
   assert.equal(info.appId, 'app-é');
   throwsCode(() => paysign.parseOrderStr({ orderStr: long, nowMs: NOW, expectedAppId: 'app-e' }), 2009);
+});
+
+test('parseOrderStr: the three values as arguments give the object form\'s result', () => {
+  for (const [text, now, app] of [
+    [orderStr(NOW - MINUTE), NOW, undefined],
+    [orderStr(NOW - MINUTE), NOW, '101831234'],
+    [orderStr(NOW, { app_id: undefined, reserved: '{}' }), NOW, null],
+    [orderStr(NOW + MINUTE, { noncestr: '随机' }), NOW, '101831234'],
+  ]) {
+    const positional = paysign.parseOrderStr(text, now, app);
+    assert.deepEqual(Object.entries(positional), Object.entries(paysign.parseOrderStr({ orderStr: text, nowMs: now, expectedAppId: app })));
+  }
+  assert.deepEqual(paysign.parseOrderStr(orderStr(NOW), NOW), paysign.parseOrderStr({ orderStr: orderStr(NOW), nowMs: NOW }));
+  // Wrong arguments are 1001 naming the argument.
+  for (const [args, names] of [
+    [[orderStr(NOW)], 'nowMs is required'],
+    [[orderStr(NOW), null], 'nowMs is required'],
+    [[orderStr(NOW), String(NOW)], 'nowMs must be a number, found string'],
+    [[orderStr(NOW), -1], 'nowMs must be a whole number'],
+    [[orderStr(NOW), NOW + 0.5], 'nowMs must be a whole number'],
+    [[orderStr(NOW), NOW, 101831234], 'expectedAppId must be a string, found number'],
+    [[1, NOW], 'input must be an object, found number'],
+    [[true, NOW], 'input must be an object, found boolean'],
+  ]) {
+    const error = throwsCode(() => paysign.parseOrderStr(...args), 1001);
+    assert.ok(error.message.includes(names), error.message);
+  }
 });
 
 test('parseOrderStr: wrong input shapes are 1001', () => {

@@ -111,6 +111,13 @@ test('parseOrderStr survives hostile fields and hostile orderStr texts', () => {
   for (const input of variants({ orderStr: JSON.stringify(orderFields(NOW)), nowMs: NOW, expectedAppId: '101831234' })) {
     check(`parseOrderStr(${label(input)})`, () => paysign.parseOrderStr(input));
   }
+  // The same three values as arguments, each in turn hostile.
+  const text = JSON.stringify(orderFields(NOW));
+  for (const v of hostileValues) {
+    check(`parseOrderStr(${label(v)}, NOW)`, () => paysign.parseOrderStr(v, NOW));
+    check(`parseOrderStr(text, ${label(v)})`, () => paysign.parseOrderStr(text, v));
+    check(`parseOrderStr(text, NOW, ${label(v)})`, () => paysign.parseOrderStr(text, NOW, v));
+  }
   // Numbers where strings belong, objects, arrays, nulls: inside the orderStr itself.
   for (const key of Object.keys(orderFields(NOW))) {
     for (const v of [1751361838042, -1, null, true, [], {}, { x: [1] }, '']) {

@@ -156,6 +156,8 @@ export declare function version(): string
 
 /** Parses and validates an orderStr at `nowMs`; throws a PaysignError (2xxx) naming the field. */
 export declare function parseOrderStr(input: ParseOrderStrInput): OrderStrInfo
+/** The same, with the three values as arguments: the cheaper call (no property lookups). */
+export declare function parseOrderStr(orderStr: string, nowMs: number, expectedAppId?: string): OrderStrInfo
 
 /** The paysign error for a Payment Kit `requestPayment` rejection. */
 export declare function classifyCashierError(input: CashierErrorInput): PaysignError
