@@ -304,6 +304,14 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
         us(best_rate) - us(best_bound) - us(best_floor),
         100.0 * us(best_bound) / (us(best_bound) + us(best_floor))
     );
+    let commits = bench.server().state.committer.stats();
+    let batches = commits.batches.load(Ordering::Relaxed);
+    let carried = commits.callbacks.load(Ordering::Relaxed);
+    println!(
+        "  group commit: {carried} callbacks in {batches} transactions ({:.1} per commit), {} batches split after a failure",
+        carried as f64 / batches.max(1) as f64,
+        commits.split.load(Ordering::Relaxed)
+    );
     println!("  errors: {errors}; stored once each: {stored}; orders PAID: {paid}");
     bench.stop().await;
 }

@@ -16,8 +16,8 @@ use paysign_pas::model::{
 };
 use std::sync::Arc;
 
+use crate::commit::{Change, Verified};
 use crate::config::Model;
-use crate::db::WriteTx;
 use crate::server::AppState;
 use crate::store::{self, Result as DbResult};
 use crate::time;
@@ -153,10 +153,42 @@ pub async fn receive(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcom
 }
 
 async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
+    let verified = match check(state, endpoint, raw).await {
+        Ok(v) => v,
+        Err(refused) => return refused,
+    };
+    let (kind, subject, change) = (
+        verified.kind,
+        verified.subject.clone(),
+        change_label(&verified.change),
+    );
+    // Answered only once the transaction holding it has committed (see `commit`).
+    let outcome = state.committer.submit(verified).await;
+    if outcome == (Outcome::Applied { changed: true }) {
+        tracing::info!(kind, subject = %subject, change, "callback applied");
+    }
+    outcome
+}
+
+fn change_label(change: &Change) -> &'static str {
+    match change {
+        Change::Paid { .. } | Change::DebitPaid { .. } => "PAID",
+        Change::NotPaid { .. } | Change::DebitFailed { .. } => "NOT_PAID",
+        Change::Signed { .. } => "SIGNED",
+        Change::Unsigned { .. } => "UNSIGNED",
+        Change::RefundSucceeded { .. } => "REFUND_SUCCESS",
+        Change::RefundFailed { .. } => "REFUND_FAILED",
+        Change::Nothing => "NONE",
+    }
+}
+
+/// Verifies a notification and checks it against what this server stored, without writing:
+/// the change to store, or the refusal to answer. (Public for the batch tests.)
+pub async fn check(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Result<Verified, Outcome> {
     // The signature first: nothing below reads a field Huawei did not sign.
     let (text, map) = match callback::verify(raw, &state.settings.huawei_key) {
         Ok(v) => v,
-        Err(e) => return Outcome::Refused(Refusal::Invalid(short(&e))),
+        Err(e) => return Err(Outcome::Refused(Refusal::Invalid(short(&e)))),
     };
     // The verified body is typed from the tree `verify` already parsed, not parsed again.
     let body = serde_json::Value::Object(map);
@@ -165,17 +197,18 @@ async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
         .and_then(|v| v.as_str())
         .is_some_and(|id| !id.is_empty() && id.len() <= MAX_CALLBACK_ID);
     if !callback_id_ok {
-        return Outcome::Refused(Refusal::Invalid(
+        return Err(Outcome::Refused(Refusal::Invalid(
             "callbackId missing or too long".to_owned(),
-        ));
+        )));
     }
-    let result = match endpoint {
-        Endpoint::Payment => match typed::<PaymentNotification>(&body) {
-            Ok(n) => on_payment(state, &n, &text).await,
-            Err(e) => Ok(Outcome::Refused(Refusal::Invalid(format!(
-                "payment shape: {e}"
-            )))),
-        },
+    let invalid = |what: &str, e: serde_json::Error| {
+        Outcome::Refused(Refusal::Invalid(format!("{what} shape: {e}")))
+    };
+    let checked = match endpoint {
+        Endpoint::Payment => {
+            let n = typed::<PaymentNotification>(&body).map_err(|e| invalid("payment", e))?;
+            on_payment(state, n).await
+        }
         Endpoint::Contract => {
             let mode = body
                 .get("changeMode")
@@ -183,41 +216,50 @@ async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
                 .map(ChangeMode::parse);
             match mode {
                 None | Some(ChangeMode::UserSign) => {
-                    match typed::<ContractSignedNotification>(&body) {
-                        Ok(n) => on_signed(state, &n, &text).await,
-                        Err(e) => Ok(Outcome::Refused(Refusal::Invalid(format!(
-                            "contract shape: {e}"
-                        )))),
-                    }
+                    let n = typed::<ContractSignedNotification>(&body)
+                        .map_err(|e| invalid("contract", e))?;
+                    on_signed(state, n).await
                 }
                 Some(
                     ChangeMode::UserUnsign
                     | ChangeMode::MerchantApiUnsign
                     | ChangeMode::PlatformUnsign,
-                ) => match typed::<UnsignNotification>(&body) {
-                    Ok(n) => on_unsigned(state, &n, &text).await,
-                    Err(e) => Ok(Outcome::Refused(Refusal::Invalid(format!(
-                        "unsign shape: {e}"
-                    )))),
-                },
+                ) => {
+                    let n = typed::<UnsignNotification>(&body).map_err(|e| invalid("unsign", e))?;
+                    on_unsigned(state, n).await
+                }
                 // An unknown changeMode is never read as "signed".
-                Some(ChangeMode::Other(other)) => Ok(Outcome::Refused(Refusal::Invalid(format!(
-                    "unknown changeMode {other:?}"
-                )))),
+                Some(ChangeMode::Other(other)) => {
+                    return Err(Outcome::Refused(Refusal::Invalid(format!(
+                        "unknown changeMode {other:?}"
+                    ))))
+                }
             }
         }
-        Endpoint::Refund => match typed::<RefundNotification>(&body) {
-            Ok(n) => on_refund(state, &n, &text).await,
-            Err(e) => Ok(Outcome::Refused(Refusal::Invalid(format!(
-                "refund shape: {e}"
-            )))),
-        },
+        Endpoint::Refund => {
+            let n = typed::<RefundNotification>(&body).map_err(|e| invalid("refund", e))?;
+            on_refund(state, n).await
+        }
     };
-    result.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "callback transaction failed");
-        Outcome::Refused(Refusal::Internal)
-    })
+    match checked {
+        Ok(Ok((header, kind, subject, change))) => Ok(Verified {
+            callback_id: header.callback_id,
+            kind,
+            subject,
+            raw: text,
+            change,
+        }),
+        Ok(Err(refusal)) => Err(Outcome::Refused(refusal)),
+        Err(e) => {
+            tracing::error!(error = %e, "callback check failed: database error");
+            Err(Outcome::Refused(Refusal::Internal))
+        }
+    }
 }
+
+/// What a check found: the notification's header, its `callbacks.kind`, its subject and the
+/// change to store; or why it is refused.
+type Checked = DbResult<Result<(NotificationHeader, &'static str, String, Change), Refusal>>;
 
 /// Types a verified body from its parsed tree (`Deserialize` on `&Value` borrows, copying only
 /// the strings the struct keeps).
@@ -240,249 +282,186 @@ fn check_parties(
     app_id: Option<&str>,
     sp_merc_no: Option<&str>,
     sub_merc_no: Option<&str>,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let m = &state.settings.config.merchant;
     let same = |field: &str, got: Option<&str>, want: Option<&str>| match (got, want) {
         (Some(g), Some(w)) if g != w => Err(format!("{field} {g:?} is not this merchant's")),
         (Some(g), None) => Err(format!("{field} {g:?} is not expected for this merchant")),
         _ => Ok(()),
     };
-    match m.model {
-        Model::Direct => {
-            same("mercNo", merc_no, Some(&m.merc_no))?;
-            same("appId", app_id, Some(&m.app_id))?;
-            same("spMercNo", sp_merc_no, None)
+    let parties = || -> Result<(), String> {
+        match m.model {
+            Model::Direct => {
+                same("mercNo", merc_no, Some(&m.merc_no))?;
+                same("appId", app_id, Some(&m.app_id))?;
+                same("spMercNo", sp_merc_no, None)
+            }
+            Model::ServiceProvider => {
+                same("spMercNo", sp_merc_no, Some(&m.merc_no))?;
+                same("subMercNo", sub_merc_no, m.sub_merc_no.as_deref())?;
+                same("mercNo", merc_no, None)
+            }
         }
-        Model::ServiceProvider => {
-            same("spMercNo", sp_merc_no, Some(&m.merc_no))?;
-            same("subMercNo", sub_merc_no, m.sub_merc_no.as_deref())?;
-            same("mercNo", merc_no, None)
-        }
-    }
+    };
+    parties().map_err(Refusal::Mismatch)
 }
 
-/// Records the notification in the transaction that applied it, and commits; a callbackId
-/// recorded before rolls everything back (it was applied then) and answers as a duplicate. The
-/// state change comes first and the record second: both orders are safe (the change is
-/// conditional, the record unique) and this one needs no second write for the outcome.
-async fn record(
-    mut tx: WriteTx,
-    n: &NotificationHeader,
-    kind: &str,
-    subject: &str,
-    raw: &str,
-    changed: bool,
-) -> DbResult<Outcome> {
-    let outcome = if changed { "APPLIED" } else { "NO_CHANGE" };
-    let now = time::now_ms();
-    if store::insert_callback(&mut tx, &n.callback_id, kind, subject, outcome, now, raw).await? {
-        tx.commit().await?;
-        Ok(Outcome::Applied { changed })
-    } else {
-        tx.rollback().await?;
-        Ok(Outcome::Duplicate)
-    }
-}
-
-async fn on_payment(state: &AppState, n: &PaymentNotification, raw: &str) -> DbResult<Outcome> {
-    if let Err(why) = check_parties(
+async fn on_payment(state: &AppState, n: PaymentNotification) -> Checked {
+    if let Err(r) = check_parties(
         state,
         n.merc_no.as_deref(),
         n.app_id.as_deref(),
         n.sp_merc_no.as_deref(),
         n.sub_merc_no.as_deref(),
     ) {
-        return Ok(Outcome::Refused(Refusal::Mismatch(why)));
+        return Ok(Err(r));
     }
-    let no = n.merc_order_no.as_str();
+    let no = n.merc_order_no;
     // A pay-and-sign order, or a withholding debit: both are payment orders to Payment Kit.
-    let (amount, currency, is_debit) = if let Some(o) = store::order(&state.db, no).await? {
-        (o.amount_fen, o.currency, false)
-    } else if let Some(d) = store::debit(&state.db, no).await? {
-        (d.amount_fen, d.currency, true)
-    } else {
-        return Ok(Outcome::Refused(Refusal::Unknown(format!("order {no}"))));
+    let Some((amount, currency, is_debit)) = store::payment_terms(&state.db, &no).await? else {
+        return Ok(Err(Refusal::Unknown(format!("order {no}"))));
     };
     if n.total_amount != amount || n.currency != currency {
-        return Ok(Outcome::Refused(Refusal::Mismatch(format!(
+        return Ok(Err(Refusal::Mismatch(format!(
             "order {no}: notified {} {} but stored {amount} {currency}",
             n.total_amount, n.currency
         ))));
     }
-    let kind = if is_debit { "debit" } else { "payment" };
-    let mut tx = state.db.begin_write().await?;
-    let now = time::now_ms();
     let finish_ms = n
         .finish_time
         .as_deref()
         .and_then(time::parse_iso)
-        .unwrap_or(now);
-    let changed = match (&n.order_status, is_debit) {
-        (OrderStatus::Success, false) => {
-            store::mark_paid(
-                &mut tx,
-                no,
-                Some(&n.sys_trans_order_no),
-                n.finish_time.as_deref(),
-                finish_ms,
-                now,
-            )
-            .await?
-        }
-        (OrderStatus::Success, true) => {
-            store::mark_debit_paid(
-                &mut tx,
-                no,
-                Some(&n.sys_trans_order_no),
-                n.finish_time.as_deref(),
-                finish_ms,
-                now,
-            )
-            .await?
-        }
-        (OrderStatus::Failed, false) => store::mark_not_paid(&mut tx, no, now).await?,
-        (OrderStatus::Failed, true) => {
-            store::mark_debit_failed(&mut tx, no, "TRX_FAILED", now).await?
-        }
-        _ => false,
+        .unwrap_or_else(time::now_ms);
+    let change = match (&n.order_status, is_debit) {
+        (OrderStatus::Success, false) => Change::Paid {
+            merc_order_no: no.clone(),
+            sys_trans_order_no: n.sys_trans_order_no,
+            finish_time: n.finish_time,
+            finish_ms,
+        },
+        (OrderStatus::Success, true) => Change::DebitPaid {
+            merc_order_no: no.clone(),
+            sys_trans_order_no: n.sys_trans_order_no,
+            finish_time: n.finish_time,
+            finish_ms,
+        },
+        (OrderStatus::Failed, false) => Change::NotPaid {
+            merc_order_no: no.clone(),
+        },
+        (OrderStatus::Failed, true) => Change::DebitFailed {
+            merc_order_no: no.clone(),
+        },
+        _ => Change::Nothing,
     };
-    if changed {
-        tracing::info!(
-            merc_order_no = no,
-            kind,
-            status = n.order_status.as_str(),
-            "payment notified"
-        );
-    }
-    record(tx, &n.header, kind, no, raw, changed).await
+    let kind = if is_debit { "debit" } else { "payment" };
+    Ok(Ok((n.header, kind, no, change)))
 }
 
-async fn on_signed(
-    state: &AppState,
-    n: &ContractSignedNotification,
-    raw: &str,
-) -> DbResult<Outcome> {
-    if let Err(why) = check_parties(
+async fn on_signed(state: &AppState, n: ContractSignedNotification) -> Checked {
+    if let Err(r) = check_parties(
         state,
         n.merc_no.as_deref(),
         n.app_id.as_deref(),
         n.sp_merc_no.as_deref(),
         n.sub_merc_no.as_deref(),
     ) {
-        return Ok(Outcome::Refused(Refusal::Mismatch(why)));
+        return Ok(Err(r));
     }
-    let Some(code) = n.merc_contract_code.as_deref() else {
-        return Ok(Outcome::Refused(Refusal::Unknown(
+    let Some(code) = n.merc_contract_code else {
+        return Ok(Err(Refusal::Unknown(
             "a contract notification without mercContractCode".to_owned(),
         )));
     };
-    let Some(stored) = store::contract(&state.db, code).await? else {
-        return Ok(Outcome::Refused(Refusal::Unknown(format!(
-            "contract {code}"
-        ))));
+    let Some(stored) = store::contract(&state.db, &code).await? else {
+        return Ok(Err(Refusal::Unknown(format!("contract {code}"))));
     };
     if let Some(plan) = &n.plan_id {
         if *plan != stored.plan_id {
-            return Ok(Outcome::Refused(Refusal::Mismatch(format!(
+            return Ok(Err(Refusal::Mismatch(format!(
                 "contract {code}: plan {plan:?} is not the stored one"
             ))));
         }
     }
-    let mut tx = state.db.begin_write().await?;
-    let now = time::now_ms();
-    let changed = store::mark_signed(&mut tx, code, &n.contract_id, &n.operate_time, now).await?;
-    if changed {
-        tracing::info!(merc_contract_code = code, "contract signed");
-    }
-    record(tx, &n.header, "contract", code, raw, changed).await
+    let change = Change::Signed {
+        merc_contract_code: code.clone(),
+        contract_id: n.contract_id,
+        operate_time: n.operate_time,
+    };
+    Ok(Ok((n.header, "contract", code, change)))
 }
 
-async fn on_unsigned(state: &AppState, n: &UnsignNotification, raw: &str) -> DbResult<Outcome> {
-    if let Err(why) = check_parties(
+async fn on_unsigned(state: &AppState, n: UnsignNotification) -> Checked {
+    if let Err(r) = check_parties(
         state,
         n.merc_no.as_deref(),
         n.app_id.as_deref(),
         n.sp_merc_no.as_deref(),
         n.sub_merc_no.as_deref(),
     ) {
-        return Ok(Outcome::Refused(Refusal::Mismatch(why)));
+        return Ok(Err(r));
     }
-    let Some(code) = n.merc_contract_code.as_deref() else {
-        return Ok(Outcome::Refused(Refusal::Unknown(
+    let Some(code) = n.merc_contract_code else {
+        return Ok(Err(Refusal::Unknown(
             "an unsign notification without mercContractCode".to_owned(),
         )));
     };
-    let Some(stored) = store::contract(&state.db, code).await? else {
-        return Ok(Outcome::Refused(Refusal::Unknown(format!(
-            "contract {code}"
-        ))));
+    let Some(stored) = store::contract(&state.db, &code).await? else {
+        return Ok(Err(Refusal::Unknown(format!("contract {code}"))));
     };
     if stored
         .contract_id
         .as_deref()
         .is_some_and(|id| id != n.contract_id)
     {
-        return Ok(Outcome::Refused(Refusal::Mismatch(format!(
+        return Ok(Err(Refusal::Mismatch(format!(
             "contract {code}: another contractId"
         ))));
     }
-    let mut tx = state.db.begin_write().await?;
-    let now = time::now_ms();
     let operate_time = n
         .operate_time
-        .clone()
-        .unwrap_or_else(|| time::format_plain(now));
-    let changed =
-        store::mark_unsigned(&mut tx, code, Some(&n.contract_id), &operate_time, now).await?;
-    if changed {
-        tracing::info!(merc_contract_code = code, "contract ended");
-    }
-    record(tx, &n.header, "unsign", code, raw, changed).await
+        .unwrap_or_else(|| time::format_plain(time::now_ms()));
+    let change = Change::Unsigned {
+        merc_contract_code: code.clone(),
+        contract_id: n.contract_id,
+        operate_time,
+    };
+    Ok(Ok((n.header, "unsign", code, change)))
 }
 
-async fn on_refund(state: &AppState, n: &RefundNotification, raw: &str) -> DbResult<Outcome> {
-    if let Err(why) = check_parties(
+async fn on_refund(state: &AppState, n: RefundNotification) -> Checked {
+    if let Err(r) = check_parties(
         state,
         n.merc_no.as_deref(),
         None,
         n.sp_merc_no.as_deref(),
         n.sub_merc_no.as_deref(),
     ) {
-        return Ok(Outcome::Refused(Refusal::Mismatch(why)));
+        return Ok(Err(r));
     }
-    let no = n.merc_refund_no.as_str();
-    let Some(stored) = store::refund_by_no(&state.db, no).await? else {
-        return Ok(Outcome::Refused(Refusal::Unknown(format!("refund {no}"))));
+    let no = n.merc_refund_no;
+    let Some(stored) = store::refund_by_no(&state.db, &no).await? else {
+        return Ok(Err(Refusal::Unknown(format!("refund {no}"))));
     };
     if n.refund_amount != stored.amount_fen {
-        return Ok(Outcome::Refused(Refusal::Mismatch(format!(
+        return Ok(Err(Refusal::Mismatch(format!(
             "refund {no}: notified {} but stored {}",
             n.refund_amount, stored.amount_fen
         ))));
     }
-    let mut tx = state.db.begin_write().await?;
-    let now = time::now_ms();
-    let changed = match n.refund_order_status {
-        RefundStatus::Success => {
-            let finished = n
+    let change = match n.refund_order_status {
+        RefundStatus::Success => Change::RefundSucceeded {
+            merc_refund_order_no: no.clone(),
+            sys_refund_order_no: n.sys_refund_no,
+            finished_ms: n
                 .finish_time
                 .as_deref()
                 .and_then(time::parse_iso)
-                .unwrap_or(now);
-            store::mark_refund_success(&mut tx, no, n.sys_refund_no.as_deref(), finished, now)
-                .await?
-        }
-        RefundStatus::Failed => {
-            store::mark_refund_failed(&mut tx, no, "REFUND_FAILED", now).await?
-        }
-        _ => false,
+                .unwrap_or_else(time::now_ms),
+        },
+        RefundStatus::Failed => Change::RefundFailed {
+            merc_refund_order_no: no.clone(),
+        },
+        _ => Change::Nothing,
     };
-    if changed {
-        tracing::info!(
-            merc_refund_order_no = no,
-            status = n.refund_order_status.as_str(),
-            "refund notified"
-        );
-    }
-    record(tx, &n.header, "refund", no, raw, changed).await
+    Ok(Ok((n.header, "refund", no, change)))
 }

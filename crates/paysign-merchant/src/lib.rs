@@ -8,6 +8,7 @@
 //! | [`http`] | the public listener: `POST/GET /paysign/orders`, callbacks, `/healthz`, `/readyz` |
 //! | [`orders`] | the app's calls: catalogue prices, idempotent tickets, owner-only status |
 //! | [`callbacks`] | Payment Kit notifications: SM2 verified before parsing, applied once per callbackId |
+//! | [`commit`] | group commit: verified callbacks stored in batches, each answered after its commit |
 //! | [`reconcile`] | the worker: queries what stayed pending, leases rows, closes expired orders |
 //! | [`operations`], [`admin`] | the admin listener: refunds, unsign, withholding debits, bills |
 //! | [`pk`] | Payment Kit calls for the configured model, timed |
@@ -20,6 +21,7 @@
 pub mod admin;
 pub mod auth;
 pub mod callbacks;
+pub mod commit;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -1,5 +1,6 @@
 //! `/metrics` in the Prometheus text format (prometheus-client): callbacks by kind and result,
-//! Payment Kit call latency by API and outcome, the reconcile backlog by kind, orders created.
+//! Payment Kit call latency by API and outcome, the reconcile backlog by kind, orders created,
+//! callbacks per group-commit batch.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -37,6 +38,7 @@ pub struct Metrics {
     payment_kit_calls: Family<CallLabels, Counter>,
     backlog: Family<KindLabels, Gauge>,
     orders: Counter,
+    callback_batches: Histogram,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -87,6 +89,13 @@ impl Metrics {
             "Pay-and-sign orders created",
             orders.clone(),
         );
+        // 1 .. 64 (commit::MAX_BATCH)
+        let callback_batches = Histogram::new(exponential_buckets(1.0, 2.0, 7));
+        registry.register(
+            "callback_batch_size",
+            "Callbacks stored per group-commit transaction",
+            callback_batches.clone(),
+        );
         Metrics {
             registry: Arc::new(Mutex::new(registry)),
             callbacks,
@@ -94,7 +103,13 @@ impl Metrics {
             payment_kit_calls,
             backlog,
             orders,
+            callback_batches,
         }
+    }
+
+    /// One group-commit batch of `size` callbacks was applied.
+    pub fn callback_batch(&self, size: usize) {
+        self.callback_batches.observe(size as f64);
     }
 
     pub fn callback(&self, kind: &str, result: &str) {

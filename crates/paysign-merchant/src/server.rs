@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::auth::Authenticator;
+use crate::commit::Committer;
 use crate::config::{AuthMode, Settings};
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub payment_kit: PaymentKit,
     pub auth: Authenticator,
     pub metrics: Metrics,
+    /// The writer that stores verified callbacks in batches (group commit).
+    pub committer: Committer,
     /// This instance's name in row leases.
     pub instance: String,
 }
@@ -93,12 +96,14 @@ pub async fn start(settings: Settings) -> Result<RunningServer, StartError> {
         (AuthMode::Dev, _) => Authenticator::Dev,
     };
     let instance = ids::new_id("I").map_err(|e| StartError::Other(e.to_string()))?;
+    let committer = Committer::start(db.clone(), metrics.clone());
     let state = Arc::new(AppState {
         settings: Arc::clone(&settings),
         db,
         payment_kit,
         auth,
         metrics,
+        committer,
         instance,
     });
     let public = bind(config.listen).await?;

@@ -485,6 +485,66 @@ pub async fn mark_paid(
     Ok(changed > 0)
 }
 
+/// One order to mark paid with [`mark_paid_many`].
+#[derive(Debug, Clone, Copy)]
+pub struct PaidOrder<'a> {
+    pub merc_order_no: &'a str,
+    pub sys_trans_order_no: Option<&'a str>,
+    pub finish_time: Option<&'a str>,
+    pub paid_ms: i64,
+}
+
+/// [`mark_paid`] for several distinct orders in one statement (PostgreSQL: an `UPDATE .. FROM
+/// (VALUES ..)` in a data-modifying CTE, which also revives their contracts); returns the orders
+/// it changed. Same conditions as [`mark_paid`], row by row.
+pub async fn mark_paid_many(
+    conn: &mut AnyConnection,
+    orders: &[PaidOrder<'_>],
+    now: i64,
+) -> Result<std::collections::HashSet<String>> {
+    if orders.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    // $1..$6 are shared, then four per order: built from the count only.
+    let values = (0..orders.len())
+        .map(|i| {
+            let p = 7 + 4 * i;
+            format!("(${p}, ${}, ${}, ${})", p + 1, p + 2, p + 3)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = format!(
+        "WITH v (no, sys, finish_time, paid_ms) AS (VALUES {values}), \
+         paid AS (UPDATE orders SET payment = $1, sys_trans_order_no = v.sys, \
+         finish_time = v.finish_time, paid_ms = v.paid_ms, updated_ms = $2 FROM v \
+         WHERE orders.merc_order_no = v.no AND orders.payment IN ($3, $4) \
+         RETURNING orders.merc_order_no), \
+         revived AS (UPDATE contracts SET state = $5, updated_ms = $2, next_check_ms = $2 \
+         WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $6 \
+         AND contract_id IS NULL) \
+         SELECT merc_order_no FROM paid"
+    );
+    let mut query = sqlx::query(sql(text))
+        .bind(payment::PAID)
+        .bind(now)
+        .bind(payment::PENDING)
+        .bind(payment::NOT_PAID)
+        .bind(contract::PENDING)
+        .bind(contract::NOT_SIGNED);
+    for o in orders {
+        query = query
+            .bind(o.merc_order_no)
+            .bind(o.sys_trans_order_no)
+            .bind(o.finish_time)
+            .bind(o.paid_ms);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| r.try_get::<String, _>("merc_order_no"))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(DbError::from)
+}
+
 /// The order will not take money (failed, or closed unpaid after expiry); its contract is not
 /// signed either.
 pub async fn mark_not_paid(
@@ -953,31 +1013,101 @@ pub async fn mark_debit_failed(
 
 // ------------------------------------------------------------------ callbacks
 
-/// Records a verified notification with how it ended; `false` when its callbackId was recorded
-/// before (then the caller rolls back whatever it changed and answers success).
-pub async fn insert_callback(
+/// One verified notification to record (see [`insert_callbacks`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewCallback<'a> {
+    pub callback_id: &'a str,
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub raw_body: &'a str,
+}
+
+/// Records several verified notifications in one statement, all with `outcome`; returns the
+/// callbackIds that were new (the others were recorded before, or earlier in `rows`, and are
+/// left as they were). Rows are inserted in the order given: callers sort them, so that two
+/// instances inserting overlapping sets take the key locks in the same order.
+pub async fn insert_callbacks(
     conn: &mut AnyConnection,
-    callback_id: &str,
-    kind: &str,
-    subject: &str,
+    rows: &[NewCallback<'_>],
     outcome: &str,
     received_ms: i64,
-    raw_body: &str,
-) -> Result<bool> {
-    let inserted = sqlx::query(
+) -> Result<std::collections::HashSet<String>> {
+    if rows.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    // $1 outcome, $2 received_ms, then four per row: built from the row count only.
+    let values = (0..rows.len())
+        .map(|i| {
+            let p = 3 + 4 * i;
+            format!("(${p}, ${}, ${}, $1, $2, ${})", p + 1, p + 2, p + 3)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = format!(
         "INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (callback_id) DO NOTHING",
+         VALUES {values} ON CONFLICT (callback_id) DO NOTHING RETURNING callback_id"
+    );
+    let mut query = sqlx::query(sql(text)).bind(outcome).bind(received_ms);
+    for r in rows {
+        query = query
+            .bind(r.callback_id)
+            .bind(r.kind)
+            .bind(r.subject)
+            .bind(r.raw_body);
+    }
+    let inserted = query.fetch_all(&mut *conn).await?;
+    inserted
+        .iter()
+        .map(|r| r.try_get::<String, _>("callback_id"))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(DbError::from)
+}
+
+/// Sets how recorded notifications ended (after [`insert_callbacks`] recorded them provisionally).
+pub async fn set_callback_outcomes(
+    conn: &mut AnyConnection,
+    callback_ids: &[&str],
+    outcome: &str,
+) -> Result<()> {
+    if callback_ids.is_empty() {
+        return Ok(());
+    }
+    let list = (0..callback_ids.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut query = sqlx::query(sql(format!(
+        "UPDATE callbacks SET outcome = $1 WHERE callback_id IN ({list})"
+    )))
+    .bind(outcome);
+    for id in callback_ids {
+        query = query.bind(*id);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The amount and currency of a pay-and-sign order, or else of a withholding debit (`true`), by
+/// its mercOrderNo: what a payment notification is checked against.
+pub async fn payment_terms(db: &Db, merc_order_no: &str) -> Result<Option<(i64, String, bool)>> {
+    let row = sqlx::query(
+        "SELECT amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
+         WHERE merc_order_no = $1 UNION ALL \
+         SELECT amount_fen, currency, CAST(1 AS BIGINT) AS debit FROM debits \
+         WHERE merc_order_no = $1 ORDER BY debit LIMIT 1",
     )
-    .bind(callback_id)
-    .bind(kind)
-    .bind(subject)
-    .bind(outcome)
-    .bind(received_ms)
-    .bind(raw_body)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    Ok(inserted > 0)
+    .bind(merc_order_no)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("amount_fen")?,
+            r.try_get("currency")?,
+            r.try_get::<i64, _>("debit")? != 0,
+        ))
+    })
+    .transpose()
+    .map_err(|e: sqlx::Error| DbError::from(e))
 }
 
 pub async fn callbacks_of(db: &Db, subject: &str) -> Result<Vec<CallbackRecord>> {

@@ -1,0 +1,412 @@
+//! Group commit of verified callbacks. Handlers verify and check notifications in parallel, then
+//! hand each one to a single writer task, which applies whatever has queued up meanwhile in one
+//! transaction: one disk flush on SQLite (synchronous=FULL) and a few round trips on PostgreSQL
+//! for the whole batch instead of per callback. A handler answers only with the outcome the
+//! writer sends back after the transaction holding its callback committed, so "success" is
+//! never said about a callback that is not durably stored.
+//!
+//! In one transaction: every new callbackId is recorded first (one multi-row
+//! `INSERT .. ON CONFLICT DO NOTHING`), so a callbackId recorded before — by an earlier batch or
+//! another instance — writes nothing and is a duplicate; then each new one's conditional state
+//! change runs; those that changed nothing have their record marked `NO_CHANGE`. If anything in
+//! the batch fails, the batch rolls back and each member is applied again alone, so one bad
+//! callback fails only itself. Copies of one callbackId within a batch follow the first.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use crate::callbacks::{Outcome, Refusal};
+use crate::db::{Db, DbError, Dialect};
+use crate::store::{self, NewCallback, PaidOrder};
+use crate::time;
+
+/// Most callbacks one transaction takes (bounds the statement's parameters and the time a
+/// batch holds SQLite's write lock).
+pub const MAX_BATCH: usize = 64;
+
+/// Writer tasks on PostgreSQL (each holds one pooled connection while a batch is in flight).
+const POSTGRES_WRITERS: usize = 4;
+
+/// Callbacks waiting for the writer before handlers wait to hand theirs over.
+const QUEUE: usize = 1024;
+
+/// The state change a verified, checked notification asks for. Each is one conditional update
+/// of `store` that only moves states forward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Paid {
+        merc_order_no: String,
+        sys_trans_order_no: String,
+        finish_time: Option<String>,
+        finish_ms: i64,
+    },
+    NotPaid {
+        merc_order_no: String,
+    },
+    DebitPaid {
+        merc_order_no: String,
+        sys_trans_order_no: String,
+        finish_time: Option<String>,
+        finish_ms: i64,
+    },
+    DebitFailed {
+        merc_order_no: String,
+    },
+    Signed {
+        merc_contract_code: String,
+        contract_id: String,
+        operate_time: String,
+    },
+    Unsigned {
+        merc_contract_code: String,
+        contract_id: String,
+        operate_time: String,
+    },
+    RefundSucceeded {
+        merc_refund_order_no: String,
+        sys_refund_order_no: Option<String>,
+        finished_ms: i64,
+    },
+    RefundFailed {
+        merc_refund_order_no: String,
+    },
+    /// A status that changes nothing here (e.g. still processing): recorded only.
+    Nothing,
+}
+
+/// A notification that passed verification and the checks against stored rows, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub callback_id: String,
+    /// `payment`, `debit`, `contract`, `unsign` or `refund` (the `callbacks.kind` column).
+    pub kind: &'static str,
+    /// The order, contract or refund number it is about.
+    pub subject: String,
+    /// The body as received, kept for audit.
+    pub raw: String,
+    pub change: Change,
+}
+
+/// Counters of the writer (the benchmark prints them; `/metrics` has them too).
+#[derive(Debug, Default)]
+pub struct CommitStats {
+    /// Transactions that committed a batch (retries of single members included).
+    pub batches: AtomicU64,
+    /// Callbacks those transactions carried.
+    pub callbacks: AtomicU64,
+    /// Batches that failed and were retried member by member.
+    pub split: AtomicU64,
+}
+
+struct Job {
+    item: Verified,
+    reply: oneshot::Sender<Outcome>,
+}
+
+/// The handle handlers submit to; the writer task ends when every handle is dropped.
+#[derive(Debug, Clone)]
+pub struct Committer {
+    jobs: mpsc::Sender<Job>,
+    stats: Arc<CommitStats>,
+}
+
+impl Committer {
+    /// Starts the writer task on the current tokio runtime.
+    pub fn start(db: Db, metrics: crate::metrics::Metrics) -> Committer {
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        let stats = Arc::new(CommitStats::default());
+        // SQLite has one writer at a time anyway: one task, the biggest batches. PostgreSQL
+        // commits in parallel, and a batch waits on round trips, not on the disk: a few tasks
+        // keep its connections busy while each batch is in flight.
+        let writers = match db.dialect {
+            Dialect::Sqlite => 1,
+            Dialect::Postgres => POSTGRES_WRITERS,
+        };
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..writers {
+            tokio::spawn(writer(
+                db.clone(),
+                Arc::clone(&queue),
+                Arc::clone(&stats),
+                metrics.clone(),
+            ));
+        }
+        Committer { jobs, stats }
+    }
+
+    /// Stores `item` with the next batch and returns how it ended, once that is durable.
+    pub async fn submit(&self, item: Verified) -> Outcome {
+        let (reply, answer) = oneshot::channel();
+        if self.jobs.send(Job { item, reply }).await.is_err() {
+            return Outcome::Refused(Refusal::Internal);
+        }
+        // A writer gone before answering committed nothing it would have answered for.
+        answer.await.unwrap_or(Outcome::Refused(Refusal::Internal))
+    }
+
+    pub fn stats(&self) -> &CommitStats {
+        &self.stats
+    }
+}
+
+async fn writer(
+    db: Db,
+    queue: Arc<Mutex<mpsc::Receiver<Job>>>,
+    stats: Arc<CommitStats>,
+    metrics: crate::metrics::Metrics,
+) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    // Waits for one callback, then takes every other that queued meanwhile: under load the
+    // batch is what arrived during the previous commit; alone, a callback waits for nobody.
+    while queue.lock().await.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let items: Vec<Verified> = jobs.iter().map(|j| j.item.clone()).collect();
+        let outcomes = apply_batch(&db, &items, &stats).await;
+        metrics.callback_batch(items.len());
+        for (job, outcome) in jobs.drain(..).zip(outcomes) {
+            // The handler may be gone (client hung up); the callback is stored either way and
+            // its next delivery is a duplicate.
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+/// Applies `items` in one transaction (members retried alone if it fails) and returns each
+/// one's outcome, in order. Every `Applied`/`Duplicate` returned is committed.
+pub async fn apply_batch(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<Outcome> {
+    // The first of each callbackId leads; later copies in this batch follow its outcome.
+    let mut leader_of: HashMap<&str, usize> = HashMap::new();
+    let mut leaders: Vec<&Verified> = Vec::new();
+    let follows: Vec<usize> = items
+        .iter()
+        .map(|v| {
+            *leader_of.entry(v.callback_id.as_str()).or_insert_with(|| {
+                leaders.push(v);
+                leaders.len() - 1
+            })
+        })
+        .collect();
+    // The same lock order on every instance: by callbackId.
+    let mut order: Vec<usize> = (0..leaders.len()).collect();
+    order.sort_by(|&a, &b| {
+        leaders
+            .get(a)
+            .map(|v| &v.callback_id)
+            .cmp(&leaders.get(b).map(|v| &v.callback_id))
+    });
+    let sorted: Vec<&Verified> = order
+        .iter()
+        .filter_map(|&i| leaders.get(i).copied())
+        .collect();
+
+    let sorted_outcomes = match apply_in_one_transaction(db, &sorted).await {
+        Ok(outcomes) => {
+            stats.batches.fetch_add(1, Ordering::Relaxed);
+            stats
+                .callbacks
+                .fetch_add(sorted.len() as u64, Ordering::Relaxed);
+            outcomes
+        }
+        Err(e) if sorted.len() == 1 => {
+            tracing::error!(error = %e, "callback transaction failed");
+            vec![Outcome::Refused(Refusal::Internal)]
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, size = sorted.len(), "callback batch failed; applying its members one by one");
+            stats.split.fetch_add(1, Ordering::Relaxed);
+            let mut outcomes = Vec::with_capacity(sorted.len());
+            for v in &sorted {
+                outcomes.push(match apply_in_one_transaction(db, &[*v]).await {
+                    Ok(mut alone) => {
+                        stats.batches.fetch_add(1, Ordering::Relaxed);
+                        stats.callbacks.fetch_add(1, Ordering::Relaxed);
+                        alone.pop().unwrap_or(Outcome::Refused(Refusal::Internal))
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "callback transaction failed");
+                        Outcome::Refused(Refusal::Internal)
+                    }
+                });
+            }
+            outcomes
+        }
+    };
+    // Back from sorted to leader order, then to every item.
+    let mut leader_outcomes = vec![Outcome::Refused(Refusal::Internal); leaders.len()];
+    for (&i, outcome) in order.iter().zip(sorted_outcomes) {
+        if let Some(slot) = leader_outcomes.get_mut(i) {
+            *slot = outcome;
+        }
+    }
+    let mut led = vec![false; leaders.len()];
+    follows
+        .iter()
+        .map(|&l| {
+            let outcome = leader_outcomes
+                .get(l)
+                .cloned()
+                .unwrap_or(Outcome::Refused(Refusal::Internal));
+            match led.get_mut(l) {
+                Some(first) if !*first => {
+                    *first = true;
+                    outcome
+                }
+                // A copy: stored by its leader (success answered), or refused with it.
+                _ => match outcome {
+                    Outcome::Applied { .. } | Outcome::Duplicate => Outcome::Duplicate,
+                    refused => refused,
+                },
+            }
+        })
+        .collect()
+}
+
+async fn apply_in_one_transaction(db: &Db, items: &[&Verified]) -> Result<Vec<Outcome>, DbError> {
+    let now = time::now_ms();
+    let mut tx = db.begin_write().await?;
+    let rows: Vec<NewCallback<'_>> = items
+        .iter()
+        .map(|v| NewCallback {
+            callback_id: &v.callback_id,
+            kind: v.kind,
+            subject: &v.subject,
+            raw_body: &v.raw,
+        })
+        .collect();
+    // Recorded first: a callbackId seen before writes nothing more, so no member ever needs
+    // its changes undone alone. APPLIED provisionally; fixed below for those that change nothing.
+    let new = store::insert_callbacks(&mut tx, &rows, "APPLIED", now).await?;
+    // PostgreSQL: the payments of distinct orders in one statement instead of one round trip
+    // each (the common case); everything else row by row, in the same transaction. A second
+    // callback about an order already in the statement goes row by row after it, so only one
+    // of them changes the order.
+    let mut at_once: HashMap<&str, &str> = HashMap::new();
+    let mut paid_now = HashSet::new();
+    if db.dialect == Dialect::Postgres {
+        let mut orders = Vec::new();
+        let mut taken = HashSet::new();
+        for v in items.iter().filter(|v| new.contains(&v.callback_id)) {
+            if let Change::Paid {
+                merc_order_no,
+                sys_trans_order_no,
+                finish_time,
+                finish_ms,
+            } = &v.change
+            {
+                if taken.insert(merc_order_no.as_str()) {
+                    at_once.insert(&v.callback_id, merc_order_no);
+                    orders.push(PaidOrder {
+                        merc_order_no,
+                        sys_trans_order_no: Some(sys_trans_order_no),
+                        finish_time: finish_time.as_deref(),
+                        paid_ms: *finish_ms,
+                    });
+                }
+            }
+        }
+        paid_now = store::mark_paid_many(&mut tx, &orders, now).await?;
+    }
+    let mut outcomes = Vec::with_capacity(items.len());
+    let mut unchanged: Vec<&str> = Vec::new();
+    for v in items {
+        if !new.contains(&v.callback_id) {
+            outcomes.push(Outcome::Duplicate);
+            continue;
+        }
+        let changed = match at_once.get(v.callback_id.as_str()) {
+            Some(&no) => paid_now.contains(no),
+            None => apply_change(&mut tx, &v.change, now).await?,
+        };
+        if !changed {
+            unchanged.push(&v.callback_id);
+        }
+        outcomes.push(Outcome::Applied { changed });
+    }
+    store::set_callback_outcomes(&mut tx, &unchanged, "NO_CHANGE").await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+async fn apply_change(
+    conn: &mut sqlx::AnyConnection,
+    change: &Change,
+    now: i64,
+) -> Result<bool, DbError> {
+    match change {
+        Change::Paid {
+            merc_order_no,
+            sys_trans_order_no,
+            finish_time,
+            finish_ms,
+        } => {
+            store::mark_paid(
+                conn,
+                merc_order_no,
+                Some(sys_trans_order_no),
+                finish_time.as_deref(),
+                *finish_ms,
+                now,
+            )
+            .await
+        }
+        Change::NotPaid { merc_order_no } => store::mark_not_paid(conn, merc_order_no, now).await,
+        Change::DebitPaid {
+            merc_order_no,
+            sys_trans_order_no,
+            finish_time,
+            finish_ms,
+        } => {
+            store::mark_debit_paid(
+                conn,
+                merc_order_no,
+                Some(sys_trans_order_no),
+                finish_time.as_deref(),
+                *finish_ms,
+                now,
+            )
+            .await
+        }
+        Change::DebitFailed { merc_order_no } => {
+            store::mark_debit_failed(conn, merc_order_no, "TRX_FAILED", now).await
+        }
+        Change::Signed {
+            merc_contract_code,
+            contract_id,
+            operate_time,
+        } => store::mark_signed(conn, merc_contract_code, contract_id, operate_time, now).await,
+        Change::Unsigned {
+            merc_contract_code,
+            contract_id,
+            operate_time,
+        } => {
+            store::mark_unsigned(
+                conn,
+                merc_contract_code,
+                Some(contract_id),
+                operate_time,
+                now,
+            )
+            .await
+        }
+        Change::RefundSucceeded {
+            merc_refund_order_no,
+            sys_refund_order_no,
+            finished_ms,
+        } => {
+            store::mark_refund_success(
+                conn,
+                merc_refund_order_no,
+                sys_refund_order_no.as_deref(),
+                *finished_ms,
+                now,
+            )
+            .await
+        }
+        Change::RefundFailed {
+            merc_refund_order_no,
+        } => store::mark_refund_failed(conn, merc_refund_order_no, "REFUND_FAILED", now).await,
+        Change::Nothing => Ok(false),
+    }
+}
