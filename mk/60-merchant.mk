@@ -1,14 +1,14 @@
 # Merchant server: its test suite once more, on a throwaway PostgreSQL cluster (the SQLite half
 # runs in rust-test). scripts/pg-test.sh starts the cluster on a free loopback port, as an
 # unprivileged user, and removes it afterwards.
-#   merchant-pg-test   the flows suite's postgres:: tests against that cluster
+#   merchant-pg-test   the flows and batches suites' postgres:: tests against that cluster
 #   bench-merchant     the callback endpoint (verify + store) on loopback vs the SM2 verify bound,
 #                      release build, on SQLite and on a throwaway PostgreSQL
 .PHONY: merchant-pg-test bench-merchant
 TEST_STEPS += merchant-pg-test
 
 merchant-pg-test:
-	scripts/pg-test.sh run -- $(CARGO) test --locked -p paysign-merchant --test flows postgres:: -- --test-threads=2
+	scripts/pg-test.sh run -- $(CARGO) test --locked -p paysign-merchant --test flows --test batches postgres:: -- --test-threads=2
 
 bench-merchant:
 	scripts/pg-test.sh run -- $(CARGO) bench --locked -p paysign-merchant --bench callbacks

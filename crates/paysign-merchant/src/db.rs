@@ -103,6 +103,19 @@ impl Db {
         } else {
             options.max_connections(16)
         };
+        if dialect == Dialect::Sqlite {
+            // A callback answered success must survive a power loss: every commit is flushed to
+            // disk (FULL is SQLite's default too; said here so no build or URL weakens it).
+            // Group commit (src/commit.rs) makes that one flush per batch, not per callback.
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA synchronous = FULL")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            });
+        }
         let pool = options.connect(&url).await?;
         if dialect == Dialect::Sqlite && !memory {
             // Readers do not wait for the writer, and other instances on the same file can

@@ -1,0 +1,360 @@
+//! Group commit of callbacks (src/commit.rs) on real SQLite and real PostgreSQL: a failure in a
+//! batch answers success for none of its members and fails only the bad one; copies of a
+//! callbackId within a batch apply once; a commit that fails, or a server killed with SIGKILL
+//! mid-load, leaves no callback answered success that is not stored. Failures are injected
+//! with real database triggers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::*;
+use paysign_merchant::callbacks::{self, Endpoint, Outcome, Refusal};
+use paysign_merchant::commit::{self, CommitStats, Verified};
+use sqlx::AssertSqlSafe;
+
+on_both_databases!(
+    a_failing_member_fails_alone_and_copies_in_a_batch_apply_once,
+    a_failed_commit_answers_no_member_success,
+    concurrent_callbacks_answered_success_are_exactly_the_stored_ones,
+);
+
+const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
+
+/// `n` orders paid in the sandbox: (mercOrderNo, signed payment notification).
+async fn paid_orders(bench: &Bench, n: usize) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let (no, _) = bench.new_order(&format!("user-{i}")).await;
+        bench.pay(&no).await;
+        let body = bench.notification("ORDER_PAID", &no).await;
+        out.push((no, body));
+    }
+    out
+}
+
+async fn verified(bench: &Bench, body: &str) -> Verified {
+    callbacks::check(&bench.server().state, Endpoint::Payment, body.as_bytes())
+        .await
+        .unwrap_or_else(|refused| panic!("{refused:?}"))
+}
+
+async fn exec(bench: &Bench, text: String) {
+    sqlx::raw_sql(AssertSqlSafe(text))
+        .execute(&bench.server().state.db.pool)
+        .await
+        .unwrap();
+}
+
+/// Any update of these orders fails (a statement inside the batch fails).
+async fn fail_updates_of(bench: &Bench, backend: Backend, orders: &[&str]) {
+    let list = orders
+        .iter()
+        .map(|o| format!("'{o}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    exec(
+        bench,
+        match backend {
+            Backend::Sqlite => format!(
+                "CREATE TRIGGER injected_failure BEFORE UPDATE ON orders \
+                 WHEN NEW.merc_order_no IN ({list}) \
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+            ),
+            Backend::Postgres => format!(
+                "CREATE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$; \
+                 CREATE TRIGGER injected_failure BEFORE UPDATE ON orders FOR EACH ROW \
+                 WHEN (NEW.merc_order_no IN ({list})) EXECUTE FUNCTION injected_failure()"
+            ),
+        },
+    )
+    .await;
+}
+
+async fn remove_injected_failure(bench: &Bench, backend: Backend) {
+    exec(
+        bench,
+        match backend {
+            Backend::Sqlite => "DROP TRIGGER injected_failure".to_owned(),
+            Backend::Postgres => "DROP TRIGGER injected_failure ON orders; \
+                                  DROP FUNCTION injected_failure()"
+                .to_owned(),
+        },
+    )
+    .await;
+}
+
+async fn stored(bench: &Bench, no: &str) -> (i64, String) {
+    let n = bench
+        .db_count("SELECT COUNT(*) FROM callbacks WHERE subject = $1", no)
+        .await;
+    (
+        n,
+        bench.status(&owner_of(bench, no).await, no).await.1["payment"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+async fn owner_of(bench: &Bench, no: &str) -> String {
+    paysign_merchant::store::order(&bench.server().state.db, no)
+        .await
+        .unwrap()
+        .unwrap()
+        .user_id
+}
+
+async fn a_failing_member_fails_alone_and_copies_in_a_batch_apply_once(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let orders = paid_orders(&bench, 3).await;
+    let (good1, bad, good2) = (&orders[0], &orders[1], &orders[2]);
+    fail_updates_of(&bench, backend, &[&bad.0]).await;
+
+    let db = &bench.server().state.db;
+    let stats = CommitStats::default();
+    // One batch: two good callbacks, the bad one, and two copies of the first.
+    let batch = vec![
+        verified(&bench, &good1.1).await,
+        verified(&bench, &bad.1).await,
+        verified(&bench, &good1.1).await,
+        verified(&bench, &good2.1).await,
+        verified(&bench, &good1.1).await,
+    ];
+    let outcomes = commit::apply_batch(db, &batch, &stats).await;
+    assert_eq!(
+        outcomes,
+        vec![
+            Outcome::Applied { changed: true },
+            Outcome::Refused(Refusal::Internal),
+            Outcome::Duplicate,
+            Outcome::Applied { changed: true },
+            Outcome::Duplicate,
+        ]
+    );
+    // The batch failed as a whole and was applied member by member: only the bad one is out.
+    assert_eq!(stats.split.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert_eq!(stored(&bench, &good1.0).await, (1, "PAID".to_owned()));
+    assert_eq!(stored(&bench, &good2.0).await, (1, "PAID".to_owned()));
+    assert_eq!(stored(&bench, &bad.0).await, (0, "PENDING".to_owned()));
+
+    // Over HTTP the bad one is not success, so Payment Kit delivers it again; once the fault
+    // is gone it applies, and the others stay applied once.
+    let (status, answer) = bench.deliver("payment", &bad.1).await;
+    assert_eq!(status, 500);
+    assert_ne!(answer, SUCCESS);
+    remove_injected_failure(&bench, backend).await;
+    bench.deliver_ok("payment", &bad.1).await;
+    assert_eq!(stored(&bench, &bad.0).await, (1, "PAID".to_owned()));
+
+    // A later batch of copies only: all duplicates, nothing written.
+    let again = vec![
+        verified(&bench, &good1.1).await,
+        verified(&bench, &good2.1).await,
+        verified(&bench, &good2.1).await,
+    ];
+    assert_eq!(
+        commit::apply_batch(db, &again, &stats).await,
+        vec![Outcome::Duplicate; 3]
+    );
+    for (no, _) in &orders {
+        assert_eq!(stored(&bench, no).await, (1, "PAID".to_owned()));
+    }
+    bench.stop().await;
+}
+
+async fn a_failed_commit_answers_no_member_success(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let orders = paid_orders(&bench, 4).await;
+    let bad = &orders[2].0;
+    // Every statement succeeds; the fault fires when the transaction commits (PostgreSQL: a
+    // deferred constraint trigger). SQLite has no deferred triggers: there the recording
+    // statement fails instead.
+    exec(
+        &bench,
+        match backend {
+            Backend::Sqlite => format!(
+                "CREATE TRIGGER injected_failure BEFORE INSERT ON callbacks \
+                 WHEN NEW.subject = '{bad}' \
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+            ),
+            Backend::Postgres => format!(
+                "CREATE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'injected commit failure'; END $$; \
+                 CREATE CONSTRAINT TRIGGER injected_failure AFTER INSERT ON callbacks \
+                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW \
+                 WHEN (NEW.subject = '{bad}') EXECUTE FUNCTION injected_failure()"
+            ),
+        },
+    )
+    .await;
+    let stats = CommitStats::default();
+    let mut batch = Vec::new();
+    for (_, body) in &orders {
+        batch.push(verified(&bench, body).await);
+    }
+    let outcomes = commit::apply_batch(&bench.server().state.db, &batch, &stats).await;
+    for ((no, _), outcome) in orders.iter().zip(&outcomes) {
+        if no == bad {
+            assert_eq!(*outcome, Outcome::Refused(Refusal::Internal));
+            assert_eq!(stored(&bench, no).await, (0, "PENDING".to_owned()));
+        } else {
+            assert_eq!(*outcome, Outcome::Applied { changed: true });
+            assert_eq!(stored(&bench, no).await, (1, "PAID".to_owned()));
+        }
+    }
+    assert_eq!(stats.split.load(std::sync::atomic::Ordering::Relaxed), 1);
+    // Alone, it fails the same way: never success, never stored.
+    let outcome = commit::apply_batch(
+        &bench.server().state.db,
+        &[verified(&bench, &orders[2].1).await],
+        &stats,
+    )
+    .await;
+    assert_eq!(outcome, vec![Outcome::Refused(Refusal::Internal)]);
+    assert_eq!(stored(&bench, bad).await, (0, "PENDING".to_owned()));
+    bench.stop().await;
+}
+
+async fn concurrent_callbacks_answered_success_are_exactly_the_stored_ones(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let orders = paid_orders(&bench, 24).await;
+    let failing: Vec<&str> = orders
+        .iter()
+        .step_by(3)
+        .map(|(no, _)| no.as_str())
+        .collect();
+    fail_updates_of(&bench, backend, &failing).await;
+    // Every notification twice, all at once: batches mix good, failing and copies.
+    let url = format!("{}/paysign/callbacks/payment", bench.server().base_url());
+    let mut tasks = Vec::new();
+    for (no, body) in orders.iter().chain(orders.iter()) {
+        let (http, url, body, no) = (bench.http.clone(), url.clone(), body.clone(), no.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = http.post(url).body(body).send().await.unwrap();
+            let ok = r.status().as_u16() == 200 && r.text().await.unwrap() == SUCCESS;
+            (no, ok)
+        }));
+    }
+    let mut answered_ok = std::collections::HashMap::<String, usize>::new();
+    for t in tasks {
+        let (no, ok) = t.await.unwrap();
+        *answered_ok.entry(no).or_default() += usize::from(ok);
+    }
+    for (no, _) in &orders {
+        let ok = answered_ok[no];
+        if failing.contains(&no.as_str()) {
+            assert_eq!(ok, 0, "{no} failed yet was answered success");
+            assert_eq!(stored(&bench, no).await, (0, "PENDING".to_owned()));
+        } else {
+            assert_eq!(ok, 2, "{no}");
+            assert_eq!(stored(&bench, no).await, (1, "PAID".to_owned()));
+        }
+    }
+    let m = &bench.server().state.metrics;
+    let good = (orders.len() - failing.len()) as u64;
+    assert_eq!(m.callback_count("payment", "applied"), good);
+    assert_eq!(m.callback_count("payment", "duplicate"), good);
+    assert_eq!(
+        m.callback_count("payment", "error"),
+        2 * failing.len() as u64
+    );
+    bench.stop().await;
+}
+
+/// The binary on an SQLite file, killed with SIGKILL while callbacks are in flight: every
+/// callback it answered success is in the file afterwards, with its order paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_load_loses_no_callback_answered_success() {
+    let bench = Bench::start(Backend::Sqlite).await;
+    let orders = paid_orders(&bench, 40).await;
+    // The binary on the same database file as the bench's own server.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paysign-merchant"))
+        .args(["serve", "--config"])
+        .arg(bench.config_path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("paysign-merchant listening on ")
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    let url = format!("{base}/paysign/callbacks/payment");
+    let (answered, mut first_success) = tokio::sync::mpsc::channel::<()>(64);
+    let mut tasks = Vec::new();
+    for (no, body) in orders.iter().cloned() {
+        let (http, url, answered) = (bench.http.clone(), url.clone(), answered.clone());
+        tasks.push(tokio::spawn(async move {
+            let ok = match http.post(url).body(body).send().await {
+                Ok(r) => {
+                    r.status().as_u16() == 200 && r.text().await.ok().as_deref() == Some(SUCCESS)
+                }
+                Err(_) => false,
+            };
+            if ok {
+                let _ = answered.send(()).await;
+            }
+            (no, ok)
+        }));
+    }
+    drop(answered);
+    // Killed once some have been answered and (almost surely) others are still in flight.
+    for _ in 0..5 {
+        first_success.recv().await.unwrap();
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let mut succeeded = 0;
+    for t in tasks {
+        let (no, ok) = t.await.unwrap();
+        if ok {
+            succeeded += 1;
+            assert_eq!(stored(&bench, &no).await, (1, "PAID".to_owned()), "{no}");
+        }
+    }
+    assert!(succeeded >= 5);
+    // The file is intact and what was not answered is delivered again: all apply once.
+    for (no, body) in &orders {
+        bench.deliver_ok("payment", body).await;
+        assert_eq!(stored(&bench, no).await, (1, "PAID".to_owned()));
+    }
+    bench.stop().await;
+}
+
+/// Durability of an answered success rests on SQLite flushing each commit to disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_commits_are_flushed_to_disk() {
+    use sqlx::Row;
+    let bench = Bench::start(Backend::Sqlite).await;
+    let pool = &bench.server().state.db.pool;
+    // Several connections of the pool, each asked: 2 is FULL.
+    let mut conns = Vec::new();
+    for _ in 0..3 {
+        conns.push(pool.acquire().await.unwrap());
+    }
+    for c in &mut conns {
+        let row = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&mut **c)
+            .await
+            .unwrap();
+        assert_eq!(row.try_get::<i64, _>(0).unwrap(), 2);
+        let row = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&mut **c)
+            .await
+            .unwrap();
+        assert_eq!(row.try_get::<String, _>(0).unwrap(), "wal");
+    }
+    drop(conns);
+    bench.stop().await;
+}
