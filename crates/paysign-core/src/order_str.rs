@@ -43,21 +43,22 @@ const KNOWN_FIELDS: [&str; 8] = [
     "reserved",
 ];
 
-/// One of [`KNOWN_FIELDS`] (a `match` compiles to a length switch, cheaper than comparing each).
-fn is_known_field(key: &str) -> bool {
-    let known = matches!(
-        key,
-        "merc_no"
-            | "prepay_id"
-            | "timestamp"
-            | "noncestr"
-            | "sign"
-            | "auth_id"
-            | "app_id"
-            | "reserved"
-    );
-    debug_assert_eq!(known, KNOWN_FIELDS.contains(&key));
-    known
+/// The index of `key` in [`KNOWN_FIELDS`] (a `match` compiles to a length switch, cheaper than
+/// comparing with each).
+fn known_field_slot(key: &str) -> Option<usize> {
+    let slot = match key {
+        "merc_no" => 0,
+        "prepay_id" => 1,
+        "timestamp" => 2,
+        "noncestr" => 3,
+        "sign" => 4,
+        "auth_id" => 5,
+        "app_id" => 6,
+        "reserved" => 7,
+        _ => return None,
+    };
+    debug_assert_eq!(KNOWN_FIELDS.get(slot), Some(&key));
+    Some(slot)
 }
 
 /// An orderStr as Payment Kit defines it: a flat JSON object whose values are strings, with
@@ -174,16 +175,28 @@ impl OrderStr {
                 })
             }
         };
-        if let Some(field) = members.duplicate() {
-            return Err(PaysignError::BadValue {
-                field,
-                reason: "appears more than once".to_string(),
-            });
+        // One pass over the members: the value of each known field, the unknown ones kept, and
+        // the first key seen twice (the same key `Members::duplicate` names).
+        let mut known: [Option<&RawValue>; KNOWN_FIELDS.len()] = [None; KNOWN_FIELDS.len()];
+        let mut extra = BTreeMap::new();
+        for (key, value) in members.iter() {
+            let repeated = match known_field_slot(key).and_then(|i| known.get_mut(i)) {
+                Some(slot) => slot.replace(value).is_some(),
+                None => extra
+                    .insert(key.to_string(), RawJson(value.to_owned()))
+                    .is_some(),
+            };
+            if repeated {
+                return Err(PaysignError::BadValue {
+                    field: key.to_string(),
+                    reason: "appears more than once".to_string(),
+                });
+            }
         }
 
         let field = |name: &str| {
-            members
-                .first(name)
+            known_field_slot(name)
+                .and_then(|i| known.get(i).copied().flatten())
                 .map(raw_string)
                 .transpose()
                 .map_err(|problem| order_field_error(name, problem))
@@ -209,13 +222,6 @@ impl OrderStr {
         let auth_id = required("auth_id")?;
         let app_id = optional_non_empty("app_id")?;
         let reserved = optional_non_empty("reserved")?;
-        // Most orderStrs have no unknown field: then nothing is allocated for them.
-        let mut extra = BTreeMap::new();
-        for (key, value) in members.iter() {
-            if !is_known_field(key) {
-                extra.insert(key.to_string(), RawJson(value.to_owned()));
-            }
-        }
         let order = OrderStr {
             app_id,
             merc_no,
@@ -513,6 +519,20 @@ mod tests {
         let err = validate(&text, NOW, None).unwrap_err();
         assert_eq!(err.code(), ErrorCode::OrderStrBadValue);
         assert_eq!(err.field(), Some("app_id"));
+        // An unknown field twice; a key written with an escape is the same key; and of two
+        // repeated keys, the one whose second appearance comes first is named.
+        for (prefix, field) in [
+            (r#"{"note":1,"note":2,"#, "note"),
+            (r#"{"merc\u005fno":"1","#, "merc_no"),
+            (r#"{"sign":"s","sign":"t","note":1,"note":2,"#, "sign"),
+            (r#"{"note":1,"sign":"s","note":2,"#, "note"),
+            (r#"{"note":1,"auth_id":"a","x":0,"note":2,"#, "note"),
+        ] {
+            let text = sample(NOW).to_string().replacen("{", prefix, 1);
+            let err = validate(&text, NOW, None).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::OrderStrBadValue, "{prefix}");
+            assert_eq!(err.field(), Some(field), "{prefix}");
+        }
     }
 
     #[test]
