@@ -178,6 +178,8 @@ pub struct SeenCallback {
     pub failed: usize,
     /// When the first success answer came (wall clock ms).
     pub first_success_ms: Option<i64>,
+    /// The failed attempts: (when, the sandbox's reason).
+    pub failures: Vec<(i64, String)>,
 }
 
 pub async fn seen_callbacks(http: &reqwest::Client, sandbox: &str) -> Res<Vec<SeenCallback>> {
@@ -205,6 +207,19 @@ pub async fn seen_callbacks(http: &reqwest::Client, sandbox: &str) -> Res<Vec<Se
                 .filter(ok)
                 .filter_map(|a| a.get("atMs").and_then(Value::as_i64))
                 .min(),
+            failures: attempts
+                .iter()
+                .filter(|a| !ok(a))
+                .map(|a| {
+                    (
+                        a.get("atMs").and_then(Value::as_i64).unwrap_or_default(),
+                        a.get("error")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    )
+                })
+                .collect(),
         });
     }
     Ok(out)

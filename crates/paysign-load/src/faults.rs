@@ -172,6 +172,7 @@ pub async fn kill9(bins: &Binaries, backend: Backend, o: Kill9Options) -> Res<()
     })?;
     let outage = Instant::now();
     merchant.restart()?;
+    let restarted_ms = now_ms();
     let down_ms = outage.elapsed().as_millis() + 300;
 
     let paid = users.await.ctx("the users")?;
@@ -236,10 +237,23 @@ pub async fn kill9(bins: &Binaries, backend: Backend, o: Kill9Options) -> Res<()
          {committed_unanswered} of them had been committed before their answer was cut off",
         interrupted.len()
     );
+    let late_failures: Vec<&String> = seen
+        .iter()
+        .flat_map(|c| &c.failures)
+        .filter(|(at, _)| *at >= restarted_ms)
+        .map(|(_, why)| why)
+        .collect();
     println!(
         "  after the restart: the sandbox redelivered those {}; the new process applied {applied_after:.0} and answered {duplicates_after:.0} as duplicates",
         interrupted.len()
     );
+    if !late_failures.is_empty() {
+        println!(
+            "  attempts that failed after the restart (then redelivered; a stored one is answered as a duplicate): {}, e.g. {:?}",
+            late_failures.len(),
+            late_failures.first()
+        );
+    }
     println!(
         "  in the end: {total} delivered, {} stored exactly once, {paid_orders} orders PAID, {signed} contracts SIGNED; violations: 0",
         stored.len()

@@ -35,9 +35,12 @@ enum Command {
         /// Requests in flight, one callback round per value.
         #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
         concurrency: Vec<usize>,
-        /// Notifications per round.
-        #[arg(long, default_value_t = 400)]
+        /// Notifications per concurrency level.
+        #[arg(long, default_value_t = 600)]
         callbacks: usize,
+        /// Rounds per level, alternating with the verify-bound measurement.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         /// Orders per round of the order-creation comparison.
         #[arg(long, default_value_t = 200)]
         orders: usize,
@@ -72,12 +75,14 @@ async fn run(args: Args) -> Res<()> {
         Command::Load {
             concurrency,
             callbacks,
+            rounds,
             orders,
             order_concurrency,
         } => {
             let o = LoadOptions {
                 concurrencies: concurrency,
                 callbacks,
+                rounds,
                 orders,
                 order_concurrency,
             };
