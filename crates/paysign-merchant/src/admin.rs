@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::header;
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,12 +16,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Operator;
 use crate::error::{Error, Result};
+use crate::http::{
+    body_gate, json_object, require_json, with_fallbacks, PathParam as Path, QueryParams as Query,
+};
 use crate::operations::{self, BillKind, BillReport, ChargeBody, RefundBody};
 use crate::server::AppState;
 use crate::store::{self, CallbackRecord, Contract, Debit, Order, Refund};
 
 pub fn router(state: &AppState) -> Router<Arc<AppState>> {
-    Router::new()
+    let limits = &state.settings.config.limits;
+    let routes = Router::new()
         .route("/admin/orders", get(list_orders))
         .route("/admin/orders/{no}", get(get_order))
         .route("/admin/orders/{no}/refunds", post(create_refund))
@@ -31,11 +37,15 @@ pub fn router(state: &AppState) -> Router<Arc<AppState>> {
         .route("/admin/debits/{no}", get(get_debit))
         .route("/admin/bills/{kind}/{date}", get(bill))
         .route("/admin/reconcile", post(reconcile_now))
-        .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::max(
-            state.settings.config.limits.request_body_bytes,
-        ))
-        .merge(crate::http::health_routes())
+        .route("/metrics", get(metrics));
+    with_fallbacks(
+        body_gate(
+            routes,
+            limits.request_body_bytes,
+            Duration::from_millis(limits.body_timeout_ms),
+        )
+        .merge(crate::http::health_routes()),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,11 +61,13 @@ fn limit(p: &Page) -> i64 {
     p.limit.unwrap_or(50).clamp(1, 500)
 }
 
-fn parse<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T> {
+/// An optional JSON body: empty means the defaults; anything else must be declared JSON.
+fn parse<T: DeserializeOwned + Default>(headers: &HeaderMap, body: &Bytes) -> Result<T> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| Error::BadRequest(format!("body: {e}")))
+    require_json(headers)?;
+    json_object(body)
 }
 
 async fn list_orders(
@@ -96,9 +108,10 @@ async fn create_refund(
     _: Operator,
     State(s): State<Arc<AppState>>,
     Path(no): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Refund>> {
-    let body: RefundBody = parse(&body)?;
+    let body: RefundBody = parse(&headers, &body)?;
     Ok(Json(operations::refund(&s, &no, &body).await?))
 }
 
@@ -165,9 +178,10 @@ async fn charge(
     _: Operator,
     State(s): State<Arc<AppState>>,
     Path(code): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Debit>> {
-    let body: ChargeBody = parse(&body)?;
+    let body: ChargeBody = parse(&headers, &body)?;
     Ok(Json(operations::charge(&s, &code, &body).await?))
 }
 

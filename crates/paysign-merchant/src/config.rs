@@ -56,6 +56,22 @@ pub struct PaymentKitConfig {
     /// Whole-request timeout of one Payment Kit call, in milliseconds.
     #[serde(default = "default_request_timeout_ms")]
     pub request_timeout_ms: u64,
+    /// The hosts a bill download URL (and each redirect) may name: host names, `*.domain`
+    /// wildcards or IP addresses. Absent: Payment Kit's bill storage
+    /// (`paysign_pas::infer::BILL_STORAGE_HOSTS`). A local sandbox needs `["127.0.0.1"]`.
+    #[serde(default)]
+    pub bill_hosts: Option<Vec<String>>,
+}
+
+impl PaymentKitConfig {
+    /// The bill download allow-list (checked in [`Config::parse`]).
+    pub fn bill_host_list(&self) -> Result<paysign_pas::HostAllowList, String> {
+        match &self.bill_hosts {
+            None => Ok(paysign_pas::HostAllowList::payment_kit_bill_storage()),
+            Some(hosts) => paysign_pas::HostAllowList::new(hosts)
+                .map_err(|e| format!("payment_kit.bill_hosts: {e}")),
+        }
+    }
 }
 
 fn default_request_timeout_ms() -> u64 {
@@ -176,6 +192,8 @@ impl Default for ReconcileConfig {
     }
 }
 
+/// What one client may take from the server: body sizes, and time and connections against slow
+/// clients (both listeners).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
@@ -183,13 +201,38 @@ pub struct LimitsConfig {
     pub callback_body_bytes: usize,
     /// Largest app or admin request body accepted (bytes).
     pub request_body_bytes: usize,
+    /// Time to send a request head (ms); also how long an idle kept-alive connection stays open.
+    pub header_timeout_ms: u64,
+    /// Time to send a whole request body once its head arrived (ms).
+    pub body_timeout_ms: u64,
+    /// Connections served at once, per listener; more wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl Default for LimitsConfig {
     fn default() -> Self {
+        let serve = paysign_serve::ServeLimits::default();
         LimitsConfig {
             callback_body_bytes: 64 * 1024,
             request_body_bytes: 16 * 1024,
+            header_timeout_ms: millis(serve.header_timeout),
+            body_timeout_ms: millis(serve.body_timeout),
+            max_connections: serve.max_connections,
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl LimitsConfig {
+    /// The listeners' limits.
+    pub fn serve(&self) -> paysign_serve::ServeLimits {
+        paysign_serve::ServeLimits {
+            header_timeout: Duration::from_millis(self.header_timeout_ms),
+            body_timeout: Duration::from_millis(self.body_timeout_ms),
+            max_connections: self.max_connections,
         }
     }
 }
@@ -267,6 +310,9 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |m: String| Err(ConfigError::Invalid(m));
         check_public_base_url(&self.public_base_url).map_err(ConfigError::Invalid)?;
+        self.payment_kit
+            .bill_host_list()
+            .map_err(ConfigError::Invalid)?;
         let m = &self.merchant;
         for (name, value, max) in [
             ("merchant.merc_no", &m.merc_no, 12),
@@ -324,6 +370,10 @@ impl Config {
         if self.limits.callback_body_bytes < 1024 || self.limits.request_body_bytes < 256 {
             return invalid("limits are too small to hold a valid request".to_owned());
         }
+        self.limits
+            .serve()
+            .validate()
+            .map_err(|e| ConfigError::Invalid(format!("limits: {e}")))?;
         Ok(())
     }
 

@@ -16,6 +16,19 @@ pub enum Error {
     Unauthorized(&'static str),
     #[error("{0}")]
     BadRequest(String),
+    /// A body over the cap (413); the message names the cap.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The client did not send its body in time (408).
+    #[error("{0}")]
+    SlowClient(String),
+    /// A body that is not `application/json` in UTF-8 (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("no such path")]
+    NoRoute,
+    #[error("method not allowed here")]
+    MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -35,12 +48,30 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+impl From<paysign_serve::BodyError> for Error {
+    fn from(e: paysign_serve::BodyError) -> Self {
+        use paysign_serve::BodyError;
+        match e {
+            BodyError::TooLarge { .. } => Error::TooLarge(e.to_string()),
+            BodyError::TimedOut { .. } => Error::SlowClient(e.to_string()),
+            BodyError::Unreadable(_) => Error::BadRequest(e.to_string()),
+        }
+    }
+}
+
 impl Error {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Error::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
             Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+            Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "TOO_LARGE"),
+            Error::SlowClient(_) => (StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT"),
+            Error::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE")
+            }
+            Error::NoRoute => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            Error::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
             Error::TooEarly(_) => (StatusCode::TOO_MANY_REQUESTS, "TOO_EARLY"),
             Error::Upstream(_) => (StatusCode::BAD_GATEWAY, "PAYMENT_KIT"),

@@ -112,6 +112,7 @@ impl PaymentKit {
             settings.huawei_key.clone(),
         );
         config.request_timeout = Duration::from_millis(c.payment_kit.request_timeout_ms);
+        config.bill_hosts = c.payment_kit.bill_host_list().map_err(PasError::Config)?;
         let client = PasClient::new(config)?;
         let orderstr = OrderStrBuilder::new(signer, model).sandbox(c.payment_kit.sandbox_flag);
         Ok(PaymentKit {

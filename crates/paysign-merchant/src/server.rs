@@ -120,8 +120,9 @@ pub async fn start(settings: Settings) -> Result<RunningServer, StartError> {
     let mut tasks = Vec::new();
     let public_app = http::router(&state).with_state(Arc::clone(&state));
     let admin_app = admin::router(&state).with_state(Arc::clone(&state));
-    tasks.push(serve(public, public_app, stopped.clone(), "public"));
-    tasks.push(serve(admin, admin_app, stopped.clone(), "admin"));
+    let limits = config.limits.serve();
+    tasks.push(serve(public, public_app, limits, stopped.clone(), "public"));
+    tasks.push(serve(admin, admin_app, limits, stopped.clone(), "admin"));
     if config.reconcile.enabled {
         tasks.push(tokio::spawn(reconcile::worker(Arc::clone(&state), stopped)));
     }
@@ -134,24 +135,24 @@ pub async fn start(settings: Settings) -> Result<RunningServer, StartError> {
     })
 }
 
+/// Serves one listener under the configured limits (header and body deadlines, connection cap:
+/// `paysign_serve`) until the stop signal.
 fn serve(
     listener: TcpListener,
     app: axum::Router,
+    limits: paysign_serve::ServeLimits,
     mut stopped: watch::Receiver<bool>,
     name: &'static str,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                while !*stopped.borrow() {
-                    if stopped.changed().await.is_err() {
-                        break;
-                    }
+        paysign_serve::serve(listener, app, limits, async move {
+            while !*stopped.borrow() {
+                if stopped.changed().await.is_err() {
+                    break;
                 }
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!(listener = name, error = %e, "listener failed");
-        }
+            }
+        })
+        .await;
+        tracing::debug!(listener = name, "listener stopped");
     })
 }

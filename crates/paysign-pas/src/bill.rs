@@ -19,6 +19,14 @@ pub enum BillError {
     Download(String),
     #[error("bill download answered HTTP {0}")]
     DownloadStatus(u16),
+    /// The download URL, or a redirect from it, names a host outside the configured storage
+    /// hosts; nothing was sent there.
+    #[error("bill download refused: host {0:?} is not on the bill storage allow-list")]
+    HostNotAllowed(String),
+    /// A redirect the client does not follow (to another scheme, into this machine, to a host
+    /// not on the list, or too many).
+    #[error("bill download refused: {0}")]
+    Redirect(String),
     #[error("the bill is not a readable zip: {0}")]
     Zip(String),
     #[error("the bill zip holds no .csv file")]

@@ -24,6 +24,7 @@ use crate::auth::{HttpMethod, MerchantSigner};
 use crate::bill::{self, BillError, SettleBillRow, TradeBillRow};
 use crate::endpoints::{self, BillKind, MerchantModel, PrepayChannel};
 use crate::error::PasError;
+use crate::hosts::HostAllowList;
 use crate::limits;
 use crate::model::common::BillDownloadParam;
 use crate::model::{
@@ -64,6 +65,10 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// Wait before the first retry; doubled each time (default 200 ms).
     pub retry_backoff: Duration,
+    /// The hosts a bill download URL and each of its redirects may name (default: Payment Kit's
+    /// bill storage, [`crate::infer::BILL_STORAGE_HOSTS`]; a local sandbox needs
+    /// [`HostAllowList::loopback`]).
+    pub bill_hosts: HostAllowList,
 }
 
 impl ClientConfig {
@@ -85,6 +90,7 @@ impl ClientConfig {
             download_timeout: Duration::from_secs(120),
             max_retries: 2,
             retry_backoff: Duration::from_millis(200),
+            bill_hosts: HostAllowList::payment_kit_bill_storage(),
         }
     }
 }
@@ -93,6 +99,8 @@ impl ClientConfig {
 #[derive(Debug, Clone)]
 pub struct PasClient {
     http: reqwest::Client,
+    /// Bill downloads only: its redirect policy also checks [`ClientConfig::bill_hosts`].
+    download_http: reqwest::Client,
     base_url: String,
     config: ClientConfig,
 }
@@ -111,22 +119,21 @@ impl PasClient {
             ));
         }
         // Timeouts are set per request: API calls and bill downloads have different budgets.
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .user_agent(concat!("paysign-pas/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                let first = attempt.previous().first();
-                match first
-                    .map(|first| redirect_allowed(first, attempt.url(), attempt.previous().len()))
-                {
-                    Some(Err(why)) => attempt.error(why),
-                    _ => attempt.follow(),
-                }
-            }))
-            .build()
-            .map_err(|e| PasError::Config(format!("HTTP client: {e}")))?;
+        let http = http_client(&config, |_| Ok(()))?;
+        let hosts = config.bill_hosts.clone();
+        let download_http = http_client(&config, move |next| {
+            if hosts.allows(next) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "redirect refused: host {:?} is not on the bill storage allow-list",
+                    next.host_str().unwrap_or_default()
+                ))
+            }
+        })?;
         Ok(PasClient {
             http,
+            download_http,
             base_url,
             config,
         })
@@ -257,6 +264,11 @@ impl PasClient {
     /// Downloads a bill zip with exactly the method and headers Payment Kit gave.
     pub async fn download_bill(&self, param: &BillDownloadParam) -> Result<Vec<u8>, PasError> {
         let url = check_download_url(&param.download_url)?;
+        if !self.config.bill_hosts.allows(&url) {
+            return Err(PasError::Bill(BillError::HostNotAllowed(
+                url.host_str().unwrap_or_default().to_owned(),
+            )));
+        }
         let method =
             reqwest::Method::from_bytes(param.method.trim().to_ascii_uppercase().as_bytes())
                 .map_err(|_| {
@@ -265,7 +277,7 @@ impl PasClient {
         let mut attempt = 0u32;
         loop {
             let mut request = self
-                .http
+                .download_http
                 .request(method.clone(), url.clone())
                 .timeout(self.config.download_timeout);
             for (name, value) in &param.headers {
@@ -278,7 +290,14 @@ impl PasClient {
                 request = request.header(name.as_str(), value.as_str());
             }
             let result = async {
-                let mut response = request.send().await.map_err(transport)?;
+                let mut response = request.send().await.map_err(|e| {
+                    // A refused redirect is the policy speaking, not the network: not retried.
+                    if e.is_redirect() {
+                        PasError::Bill(BillError::Redirect(error_text(e.without_url())))
+                    } else {
+                        transport(e)
+                    }
+                })?;
                 let status = response.status().as_u16();
                 if !(200..300).contains(&status) {
                     return Err(PasError::Bill(BillError::DownloadStatus(status)));
@@ -523,7 +542,15 @@ fn transport(e: reqwest::Error) -> PasError {
     let timeout = e.is_timeout();
     let connect = e.is_connect();
     // Without the URL: it can carry order numbers, and the caller knows what it called.
-    let e = e.without_url();
+    PasError::Transport {
+        message: error_text(e.without_url()),
+        timeout,
+        connect,
+    }
+}
+
+/// An error and its causes on one line.
+fn error_text(e: reqwest::Error) -> String {
     let mut message = e.to_string();
     let mut source = std::error::Error::source(&e);
     while let Some(cause) = source {
@@ -531,11 +558,31 @@ fn transport(e: reqwest::Error) -> PasError {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    PasError::Transport {
-        message,
-        timeout,
-        connect,
-    }
+    message
+}
+
+/// The client of API calls or of bill downloads: redirects are bounded and kept to the first
+/// URL's rule ([`redirect_allowed`]), and each hop must also pass `also`.
+fn http_client(
+    config: &ClientConfig,
+    also: impl Fn(&reqwest::Url) -> Result<(), String> + Send + Sync + 'static,
+) -> Result<reqwest::Client, PasError> {
+    reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .user_agent(concat!("paysign-pas/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            let checked = match attempt.previous().first() {
+                Some(first) => redirect_allowed(first, attempt.url(), attempt.previous().len())
+                    .and_then(|()| also(attempt.url())),
+                None => Ok(()),
+            };
+            match checked {
+                Err(why) => attempt.error(why),
+                Ok(()) => attempt.follow(),
+            }
+        }))
+        .build()
+        .map_err(|e| PasError::Config(format!("HTTP client: {e}")))
 }
 
 fn now_ms() -> i64 {

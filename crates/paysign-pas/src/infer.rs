@@ -36,6 +36,11 @@
 //! 13. **Which answers mean "maybe done already"** on a write's retry (reported as outcome
 //!     unknown, never as a plain failure): `CHECK_ORDER_STATUS`, `CHECK_TRANSACTION_ORDER_STATUS`,
 //!     `ORDER_CONCURRENT_ERROR` and `INVALID_DUPLICATE_REQUEST` ([`crate::codes::SubCode::is_duplicate`]).
+//! 14. **Bill storage hosts.** A bill's `downloadUrl` points at Huawei Cloud OBS (the download
+//!     headers are OBS's S3-style `x-amz-*` set, spec §4.8), but no page names the host. The
+//!     client's default allow-list is Huawei Cloud's OBS domain, [`BILL_STORAGE_HOSTS`]. Should
+//!     Huawei serve bills from another host, the download fails before connecting with
+//!     `BillError::HostNotAllowed` naming it, and the merchant adds it to the configured list.
 
 /// The PayMercAuth field left out of headerSign's input.
 pub const HEADER_SIGN_FIELD: &str = "headerSign";
@@ -52,3 +57,7 @@ pub const AUTH_TIME_WINDOW_MS: i64 = 5 * 60 * 1000;
 
 /// The only signature type Payment Kit uses for callbacks and answers (note 8).
 pub const HUAWEI_SIGN_TYPE: &str = "SM2";
+
+/// Where bill downloads may go by default (note 14): OBS endpoints and buckets,
+/// `obs.<region>.myhuaweicloud.com` and `<bucket>.obs.<region>.myhuaweicloud.com`.
+pub const BILL_STORAGE_HOSTS: &[&str] = &["*.myhuaweicloud.com"];

@@ -15,6 +15,7 @@
 //! | [`callback`] | notifications: verify raw body (size-capped) → typed; the exact success reply |
 //! | [`response`] | verifying synchronous answers |
 //! | [`bill`] | bill zip → CSV → typed rows, yuan → fen exactly |
+//! | [`hosts`] | [`HostAllowList`]: the storage hosts a bill download may contact |
 //! | [`client`] | [`PasClient`]: async reqwest/rustls client with timeouts, bounded retries, verification |
 //! | [`infer`] | every protocol choice the docs leave open, one note each |
 //! | `simulator` | feature `simulator`: Payment Kit's side (verify PayMercAuth, sign answers and notifications) |
@@ -32,6 +33,7 @@ pub mod client;
 pub mod codes;
 pub mod endpoints;
 pub mod error;
+pub mod hosts;
 pub mod infer;
 pub mod limits;
 pub mod model;
@@ -46,5 +48,6 @@ pub use client::{ClientConfig, PasClient};
 pub use codes::{ResultCode, Retry, SubCode};
 pub use endpoints::{BillKind, MerchantModel, PrepayChannel};
 pub use error::{ApiError, FieldError, PasError};
+pub use hosts::HostAllowList;
 pub use orderstr::OrderStrBuilder;
 pub use paysign_crypto::{KeyAlgorithm, PrivateKey, PublicKey};

@@ -1209,8 +1209,126 @@ async fn bill_download_redirects_are_bounded() {
         "headers": {}, "method": "GET", "downloadUrl": format!("http://{addr}/loop.zip")
     }))
     .unwrap();
-    let tries = client.config().max_retries as usize + 1;
-    assert!(client.download_bill(&param).await.is_err());
-    // Each try: the URL itself and 3 redirects.
-    assert_eq!(hits.load(Ordering::SeqCst), tries * (1 + 3));
+    let err = client.download_bill(&param).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PasError::Bill(paysign_pas::bill::BillError::Redirect(_))
+        ),
+        "{err:?}"
+    );
+    // The URL itself and 3 redirects, once: a refused redirect is policy, not a network error
+    // worth retrying.
+    assert_eq!(hits.load(Ordering::SeqCst), 1 + 3);
+}
+
+/// A loopback listener that counts the connections it accepts (and answers none).
+async fn counting_listener() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (addr, accepted)
+}
+
+fn download_param(url: &str) -> paysign_pas::model::common::BillDownloadParam {
+    serde_json::from_value(json!({"headers": {}, "method": "GET", "downloadUrl": url})).unwrap()
+}
+
+#[tokio::test]
+async fn a_bill_url_to_a_host_off_the_list_is_refused_before_any_connection() {
+    use std::sync::atomic::Ordering;
+    let (storage, accepted) = counting_listener().await;
+    let (double, key) = start().await;
+    // Payment Kit's default list (Huawei Cloud OBS) does not hold this machine, nor does a list
+    // naming other hosts.
+    let mut config = double.config(MerchantModel::Direct, key.clone());
+    config.bill_hosts = paysign_pas::ClientConfig::new(
+        "https://petalpay-developer.cloud.huawei.com.cn",
+        MerchantModel::Direct,
+        paysign_pas::MerchantSigner::new(DIRECT_MERC_NO, AUTH_ID, key.clone()),
+        key.public_key(),
+    )
+    .bill_hosts;
+    let by_default = PasClient::new(config.clone()).unwrap();
+    config.bill_hosts =
+        paysign_pas::HostAllowList::new(["bills.example.com", "*.storage.example"]).unwrap();
+    let listed_elsewhere = PasClient::new(config).unwrap();
+    for client in [&by_default, &listed_elsewhere] {
+        for url in [
+            format!("http://{storage}/bill.zip"),
+            format!("http://localhost:{}/bill.zip", storage.port()),
+        ] {
+            let err = client
+                .download_bill(&download_param(&url))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    PasError::Bill(paysign_pas::bill::BillError::HostNotAllowed(_))
+                ),
+                "{url}: {err:?}"
+            );
+        }
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 0, "no connection was made");
+}
+
+#[tokio::test]
+async fn a_redirect_to_a_host_off_the_list_is_not_followed() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let (elsewhere, accepted) = counting_listener().await;
+    // The listed storage (127.0.0.1) redirects to `localhost`: loopback too, but not listed.
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let target = format!("http://localhost:{}/stolen.zip", elsewhere.port());
+    let app = axum::Router::new().route(
+        "/bill.zip",
+        axum::routing::get(move || {
+            let counted = counted.clone();
+            let target = target.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                (
+                    axum::http::StatusCode::FOUND,
+                    [(axum::http::header::LOCATION, target)],
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let storage = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (double, key) = start().await;
+    let mut config = double.config(MerchantModel::Direct, key);
+    config.bill_hosts = paysign_pas::HostAllowList::new(["127.0.0.1"]).unwrap();
+    let client = PasClient::new(config).unwrap();
+    let err = client
+        .download_bill(&download_param(&format!("http://{storage}/bill.zip")))
+        .await
+        .unwrap_err();
+    match &err {
+        PasError::Bill(paysign_pas::bill::BillError::Redirect(why)) => {
+            assert!(why.contains("allow-list"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        0,
+        "the redirect target was never contacted"
+    );
 }

@@ -45,6 +45,7 @@ pub mod withhold;
 
 pub use dispatcher::CallbackOptions;
 pub use merchants::{Merchant, MerchantModel, SandboxConfig, SubMerchant};
+pub use paysign_serve::ServeLimits;
 pub use schedule::RetrySchedule;
 pub use server::{start, RunningSandbox, SandboxOptions, StartError};
 pub use withhold::{AutoResult, WithholdSettings};

@@ -3,12 +3,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-use clap::Parser;
 use std::time::Duration;
 
+use clap::Parser;
 use paysign_sandbox::{
-    start, AutoResult, CallbackOptions, RetrySchedule, SandboxConfig, SandboxOptions,
+    start, AutoResult, CallbackOptions, RetrySchedule, SandboxConfig, SandboxOptions, ServeLimits,
     WithholdSettings,
 };
 
@@ -122,6 +121,15 @@ struct Args {
     /// Delay before that automatic result.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     withhold_delay_ms: u32,
+    /// Time a client has to send a request head (and how long an idle connection stays open).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// Time a client has to send a request body once its head arrived.
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    body_timeout_ms: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    max_connections: usize,
 }
 
 fn parse_auto(s: &str) -> Result<AutoResult, String> {
@@ -227,6 +235,11 @@ async fn main() -> ExitCode {
             window_ms: i64::from(args.withhold_window_secs.max(1)) * 1000,
             auto_result: args.withhold_auto,
             auto_delay_ms: i64::from(args.withhold_delay_ms),
+        },
+        limits: ServeLimits {
+            header_timeout: Duration::from_millis(args.header_timeout_ms),
+            body_timeout: Duration::from_millis(args.body_timeout_ms),
+            max_connections: args.max_connections,
         },
     };
     let sandbox = match start(options).await {

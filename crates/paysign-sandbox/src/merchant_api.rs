@@ -41,8 +41,8 @@ use crate::server::AppState;
 use crate::store::{self, BillGrant, ContractStatus, OrderStatus, RefundStatus};
 use crate::withhold::{self, DebitParty};
 
-/// Largest request body accepted.
-const MAX_BODY: usize = 1 << 20;
+/// Largest request body accepted (the operator API's too).
+pub const MAX_BODY: usize = 1 << 20;
 
 #[derive(Debug, Clone, Copy)]
 enum Endpoint {
@@ -242,10 +242,9 @@ async fn serve(state: Arc<AppState>, req: Request, endpoint: Endpoint) -> Respon
         Before::None => {}
     }
     let (parts, body) = req.into_parts();
-    let result = match to_bytes(body, MAX_BODY).await {
-        Err(_) => Err(Rejection::argument(
-            "the request body is too large or unreadable",
-        )),
+    let read = paysign_serve::read_body(&parts.headers, body, MAX_BODY, state.body_timeout).await;
+    let result = match read {
+        Err(e) => Err(Rejection::argument(e.to_string())),
         Ok(bytes) => handle(
             &state,
             endpoint,
@@ -272,6 +271,16 @@ fn handle(
     headers: &HeaderMap,
     bytes: Bytes,
 ) -> Result<serde_json::Value, Rejection> {
+    // Payment Kit documents `application/json; charset=UTF-8` on every request (spec §4); a
+    // body declared otherwise is refused rather than guessed at.
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if !bytes.is_empty() && !paysign_serve::is_json_utf8(content_type) {
+        return Err(Rejection::argument(
+            "Content-Type must be application/json; charset=UTF-8",
+        ));
+    }
     let body = String::from_utf8(bytes.to_vec())
         .map_err(|_| Rejection::argument("the request body must be UTF-8"))?;
     let http_method = HttpMethod::parse(method.as_str())

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -96,6 +97,16 @@ impl From<store::StoreError> for OpError {
 }
 
 type OpResult<T> = Result<Json<T>, OpError>;
+
+/// A body that is not the JSON a handler takes: 400 (415 for a non-JSON Content-Type), with
+/// axum's description of what was wrong.
+pub fn bad_json(e: JsonRejection) -> OpError {
+    let status = match e.status() {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    OpError(status, e.body_text())
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -234,8 +245,9 @@ struct UnsignBody {
 async fn user_unsign(
     State(s): AppStateRef,
     Path((merc_no, code)): Path<(String, String)>,
-    body: Option<Json<UnsignBody>>,
+    body: Result<Option<Json<UnsignBody>>, JsonRejection>,
 ) -> OpResult<store::Contract> {
+    let body = body.map_err(bad_json)?;
     let mode = match body.and_then(|Json(b)| b.change_mode).as_deref() {
         None | Some("USER_UNSIGN") => UnsignMode::User,
         Some("PLATFORM_UNSIGN") => UnsignMode::Platform,
@@ -274,9 +286,9 @@ impl Default for CompleteBody {
 async fn complete_refund(
     State(s): AppStateRef,
     Path((merc_no, no)): Path<(String, String)>,
-    body: Option<Json<CompleteBody>>,
+    body: Result<Option<Json<CompleteBody>>, JsonRejection>,
 ) -> OpResult<store::Refund> {
-    let success = body.is_none_or(|Json(b)| b.success);
+    let success = body.map_err(bad_json)?.is_none_or(|Json(b)| b.success);
     Ok(Json(s.lifecycle.finish_refund(&merc_no, &no, success)?))
 }
 
@@ -371,12 +383,31 @@ struct Advance {
     advance_ms: i64,
 }
 
-async fn advance_clock(State(s): AppStateRef, Json(a): Json<Advance>) -> Json<ClockInfo> {
+/// The business clock moves at most this far from the wall clock (about 100 years): far enough
+/// for any expiry or window, near enough that every date stays printable.
+const MAX_CLOCK_OFFSET_MS: i64 = 100 * 366 * 24 * 3_600_000;
+
+async fn advance_clock(
+    State(s): AppStateRef,
+    body: Result<Json<Advance>, JsonRejection>,
+) -> OpResult<ClockInfo> {
+    let Json(a) = body.map_err(bad_json)?;
+    let within = s
+        .clock
+        .offset_ms()
+        .checked_add(a.advance_ms)
+        .is_some_and(|offset| offset.abs() <= MAX_CLOCK_OFFSET_MS);
+    if !within {
+        return Err(OpError(
+            StatusCode::BAD_REQUEST,
+            format!("advanceMs would move the clock more than {MAX_CLOCK_OFFSET_MS} ms from now"),
+        ));
+    }
     s.clock.advance(a.advance_ms);
-    Json(ClockInfo {
+    Ok(Json(ClockInfo {
         now_ms: s.clock.now_ms(),
         offset_ms: s.clock.offset_ms(),
-    })
+    }))
 }
 
 #[derive(Serialize)]

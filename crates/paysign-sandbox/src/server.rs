@@ -4,9 +4,15 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use paysign_crypto::PublicKey;
+use paysign_serve::{BodyError, ServeLimits};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -18,6 +24,7 @@ use crate::events::{EventBus, SandboxEvent};
 use crate::faults::{Faults, FaultyListener};
 use crate::lifecycle::Lifecycle;
 use crate::merchants::{ConfigError, Merchant, SandboxConfig};
+use crate::operator::OpError;
 use crate::signing::{Signer, SigningError};
 use crate::store::{self, Store, StoreError};
 use crate::withhold::{self, WithholdSettings, Withholding};
@@ -50,6 +57,8 @@ pub struct SandboxOptions {
     pub remote_callbacks: bool,
     /// Withholding debit limits and automatic results.
     pub withhold: WithholdSettings,
+    /// Slow and greedy clients: header and body deadlines, connections at once.
+    pub limits: ServeLimits,
 }
 
 impl Default for SandboxOptions {
@@ -65,6 +74,7 @@ impl Default for SandboxOptions {
             callbacks: None,
             remote_callbacks: false,
             withhold: WithholdSettings::default(),
+            limits: ServeLimits::default(),
         }
     }
 }
@@ -86,6 +96,8 @@ pub enum StartError {
     Config(#[from] ConfigError),
     #[error("withholding settings: {0}")]
     Withhold(String),
+    #[error("limits: {0}")]
+    Limits(String),
     #[error("the callback HTTP client: {0}")]
     Callbacks(String),
     #[error("merchant {merc_no}: {message}")]
@@ -108,6 +120,9 @@ pub struct AppState {
     pub log_requests: bool,
     /// Per-item merchant API calls since this start (`GET /sandbox/api-calls`).
     pub api_calls: ApiCalls,
+    /// The body deadline of every request (the rest of `SandboxOptions::limits` is the
+    /// listener's).
+    pub body_timeout: Duration,
 }
 
 impl AppState {
@@ -184,13 +199,87 @@ impl RunningSandbox {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    merchant_api::routes()
-        .merge(operator::routes())
+    // The merchant API reads its own bodies (under the same deadline) to answer in Payment
+    // Kit's signed envelope; the operator side answers `{"error": ...}`.
+    let operator_side = operator::routes()
         .merge(cashier::routes())
         .merge(callback_ops::routes())
         .merge(withhold::routes())
         .merge(api_calls::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            operator_body_gate,
+        ));
+    merchant_api::routes()
+        .merge(operator_side)
+        .fallback(|| async { OpError::new(StatusCode::NOT_FOUND, "no such path") })
+        .method_not_allowed_fallback(|| async {
+            OpError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed here")
+        })
         .with_state(state)
+}
+
+/// Reads an operator request's whole body (at most [`merchant_api::MAX_BODY`], within the body
+/// deadline) before its handler, and insists a non-empty body is declared JSON: a body sent
+/// without `Content-Type` would otherwise be read as "no body" and its defaults applied.
+async fn operator_body_gate(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let request =
+        match paysign_serve::buffer_request(request, merchant_api::MAX_BODY, state.body_timeout)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let status = match e {
+                    BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                    BodyError::TimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
+                    BodyError::Unreadable(_) => StatusCode::BAD_REQUEST,
+                };
+                return OpError::new(status, e.to_string()).into_response();
+            }
+        };
+    let has_body = axum::body::HttpBody::size_hint(request.body())
+        .exact()
+        .is_some_and(|n| n > 0);
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if has_body && !paysign_serve::is_json_utf8(content_type) {
+        return OpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "a request body must be sent as Content-Type: application/json (UTF-8)",
+        )
+        .into_response();
+    }
+    as_error_body(next.run(request).await).await
+}
+
+/// axum's own refusals (a bad path or query parameter, a JSON rejection left unmapped) are plain
+/// text; the operator API answers every error as `{"error": ...}`.
+async fn as_error_body(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| paysign_serve::is_json_utf8(Some(c)));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let message = if text.trim().is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        text
+    };
+    OpError::new(status, message).into_response()
 }
 
 /// Binds, registers the configured merchants and serves in a background task.
@@ -199,6 +288,7 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
         return Err(StartError::NotLoopback(options.listen));
     }
     options.withhold.validate().map_err(StartError::Withhold)?;
+    options.limits.validate().map_err(StartError::Limits)?;
     let store = Arc::new(match &options.db {
         Some(path) => Store::open(path)?,
         None => Store::in_memory()?,
@@ -235,6 +325,7 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
         max_clock_skew_ms: options.max_clock_skew_ms,
         log_requests: options.log_requests,
         api_calls: ApiCalls::default(),
+        body_timeout: options.limits.body_timeout,
         public_url: options
             .public_url
             .clone()
@@ -270,12 +361,18 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, StartError
     };
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(Arc::clone(&state));
+    let limits = options.limits;
     let task = tokio::spawn(async move {
-        axum::serve(FaultyListener::new(listener, faults), app)
-            .with_graceful_shutdown(async move {
+        paysign_serve::serve(
+            FaultyListener::new(listener, faults),
+            app,
+            limits,
+            async move {
                 let _ = rx.await;
-            })
-            .await
+            },
+        )
+        .await;
+        Ok(())
     });
     Ok(RunningSandbox {
         addr,

@@ -204,6 +204,7 @@ public_base_url = "http://127.0.0.1:${port}"
 [payment_kit]
 base_url = "${sandboxUrl}"
 public_key_file = "huawei-sm2-pub.pem"
+bill_hosts = ["127.0.0.1"]
 request_timeout_ms = 5000
 
 [merchant]

@@ -136,6 +136,8 @@ public_base_url = "http://127.0.0.1:9"
 base_url = "{sandbox_url}"
 public_key_file = "huawei-sm2-pub.pem"
 request_timeout_ms = 5000
+# The sandbox serves bills on loopback.
+bill_hosts = ["127.0.0.1"]
 
 [merchant]
 model = "DIRECT"

@@ -191,6 +191,8 @@ impl PaymentKitDouble {
         // Generous: debug-build SM2 on a loaded 2-core machine; tests about timeouts set their own.
         config.request_timeout = Duration::from_secs(10);
         config.retry_backoff = Duration::from_millis(10);
+        // The double serves bills on loopback.
+        config.bill_hosts = paysign_pas::HostAllowList::loopback();
         config
     }
 }

@@ -157,6 +157,8 @@ impl Fixture {
         );
         config.retry_backoff = Duration::from_millis(20);
         config.request_timeout = Duration::from_secs(5);
+        // The sandbox serves bills on loopback.
+        config.bill_hosts = paysign_pas::HostAllowList::loopback();
         config
     }
 
