@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use napi_ohos::bindgen_prelude::{External, FromNapiMutRef, FromNapiValue, Object, Unknown};
 use napi_ohos::{sys, JsValue, ValueType};
-use paysign_core::order_str::CheckedOrderStr;
+use paysign_core::order_str::OrderStrView;
 use paysign_core::{
     Action, ErrorView, Event, FlowConfig, FlowState, PayAndSignOutcome, PaysignError,
 };
@@ -470,22 +470,18 @@ fn unbuilt(e: napi_ohos::Error) -> PaysignError {
 
 /// parseOrderStr's answer (`OrderStrInfo` in the .d.ts): through the env's object-literal function
 /// where the engine has one (Node), else built in one define call (the device).
-pub(crate) fn order_str_js(
-    env: sys::napi_env,
-    checked: CheckedOrderStr,
-) -> Result<Raw, PaysignError> {
-    let order = &checked.order;
+pub(crate) fn order_str_js(env: sys::napi_env, view: &OrderStrView) -> Result<Raw, PaysignError> {
     #[cfg(not(target_env = "ohos"))]
     {
         let info = crate::literal::OrderStrInfo {
-            merc_no: &order.merc_no,
-            prepay_id: &order.prepay_id,
-            timestamp: &order.timestamp,
-            noncestr: &order.noncestr,
-            auth_id: &order.auth_id,
-            app_id: order.app_id.as_deref(),
-            sandbox: checked.sandbox,
-            age_ms: checked.age_ms as f64,
+            merc_no: &view.merc_no,
+            prepay_id: &view.prepay_id,
+            timestamp: &view.timestamp,
+            noncestr: &view.noncestr,
+            auth_id: &view.auth_id,
+            app_id: view.app_id.as_deref(),
+            sandbox: view.sandbox,
+            age_ms: view.age_ms as f64,
         };
         if let Some(made) = crate::literal::order_str_info(env, &info) {
             return made.map_err(|()| PaysignError::Internal {
@@ -494,14 +490,14 @@ pub(crate) fn order_str_js(
         }
     }
     let mut o = JsObject::new(env);
-    o.str(c"mercNo", &order.merc_no)
-        .str(c"prepayId", &order.prepay_id)
-        .str(c"timestamp", &order.timestamp)
-        .str(c"noncestr", &order.noncestr)
-        .str(c"authId", &order.auth_id)
-        .opt_str(c"appId", order.app_id.as_deref())
-        .bool(c"sandbox", checked.sandbox)
-        .num(c"ageMs", checked.age_ms as f64);
+    o.str(c"mercNo", &view.merc_no)
+        .str(c"prepayId", &view.prepay_id)
+        .str(c"timestamp", &view.timestamp)
+        .str(c"noncestr", &view.noncestr)
+        .str(c"authId", &view.auth_id)
+        .opt_str(c"appId", view.app_id.as_deref())
+        .bool(c"sandbox", view.sandbox)
+        .num(c"ageMs", view.age_ms as f64);
     o.finish().map_err(unbuilt)
 }
 

@@ -43,13 +43,9 @@ pub fn parse_order_str(
     expected_app_id: Unknown,
 ) -> napi_ohos::Result<js_object::Raw> {
     guard::run(&env, "parseOrderStr", || {
-        let checked = convert::with_parse_order_str_args(
-            input,
-            now_ms,
-            expected_app_id,
-            order_str::validate,
-        )?;
-        convert::order_str_js(env.raw(), checked)
+        convert::with_parse_order_str_args(input, now_ms, expected_app_id, |text, now, app| {
+            convert::order_str_js(env.raw(), &order_str::validate_view(text, now, app)?)
+        })
     })
 }
 

@@ -117,6 +117,11 @@ pub fn raw_type_name(text: &str) -> &'static str {
 
 /// A member's string (unescaped), or why it is not one.
 pub fn raw_string(raw: &RawValue) -> Result<String, FieldProblem> {
+    raw_str(raw).map(Cow::into_owned)
+}
+
+/// A member's string, borrowed from the text when it holds no escapes, or why it is not one.
+pub fn raw_str(raw: &RawValue) -> Result<Cow<'_, str>, FieldProblem> {
     let text = raw.get();
     let wrong = || FieldProblem::WrongType {
         expected: "string",
@@ -126,14 +131,16 @@ pub fn raw_string(raw: &RawValue) -> Result<String, FieldProblem> {
         return Err(wrong());
     }
     // serde_json checked the member's text when it read it (a raw value is only ever made from
-    // checked JSON): without a backslash, the string is the text between the quotes, copied
+    // checked JSON): without a backslash, the string is the text between the quotes, taken
     // without running the parser again (most members, the long sign included, have no escapes).
     if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
         if !inner.contains('\\') {
-            return Ok(inner.to_string());
+            return Ok(Cow::Borrowed(inner));
         }
     }
-    serde_json::from_str::<String>(text).map_err(|_| wrong())
+    serde_json::from_str::<String>(text)
+        .map(Cow::Owned)
+        .map_err(|_| wrong())
 }
 
 /// The members of one JSON object, read in one pass without building values: each key (borrowed

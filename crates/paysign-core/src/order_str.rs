@@ -2,6 +2,7 @@
 //! takes (spec §2). Parsing checks everything the client can check before opening the cashier, so a
 //! bad ticket ends with a clear error instead of a Payment Kit 1001930001.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
@@ -9,7 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::PaysignError;
-use paysign_contract::json::{self, raw_string, raw_type_name, FieldProblem, TopLevel};
+use paysign_contract::json::{self, raw_str, raw_type_name, FieldProblem, TopLevel};
 
 /// A prepay_id is valid for 10 minutes after the pre-order (spec §2, §6).
 pub const PREPAY_VALIDITY_MS: u64 = 10 * 60 * 1000;
@@ -154,6 +155,68 @@ impl OrderStr {
     /// [`OrderStr::from_json`], with `reserved.sandbox_flag` as read while checking `reserved` (so
     /// [`validate`] does not parse it a second time).
     fn parse(text: &str) -> Result<(OrderStr, bool), PaysignError> {
+        let read = Fields::read(text)?;
+        let order = OrderStr {
+            app_id: read.app_id.map(Cow::into_owned),
+            merc_no: read.merc_no.into_owned(),
+            prepay_id: read.prepay_id.into_owned(),
+            timestamp: read.timestamp.into_owned(),
+            noncestr: read.noncestr.into_owned(),
+            sign: read.sign.into_owned(),
+            auth_id: read.auth_id.into_owned(),
+            reserved: read.reserved.map(Cow::into_owned),
+            extra: read.extra,
+        };
+        Ok((order, read.sandbox))
+    }
+
+    /// The timestamp as milliseconds since the epoch.
+    pub fn timestamp_ms(&self) -> Result<u64, PaysignError> {
+        timestamp_ms_of(&self.timestamp)
+    }
+
+    /// `reserved.sandbox_flag`: false when there is no reserved field or no flag in it.
+    pub fn sandbox_flag(&self) -> Result<bool, PaysignError> {
+        sandbox_flag_of(self.reserved.as_deref())
+    }
+
+    /// Checks the prepay validity at `now_ms` and returns the orderStr's age (negative when its
+    /// timestamp is ahead of `now_ms`, within the allowed skew).
+    pub fn check_freshness(&self, now_ms: u64) -> Result<i64, PaysignError> {
+        age_at(self.timestamp_ms()?, now_ms)
+    }
+
+    /// When the app names its own app id, the orderStr's app_id (if any) must be that one.
+    pub fn check_app_id(&self, expected: Option<&str>) -> Result<(), PaysignError> {
+        check_app_id(expected, self.app_id.as_deref())
+    }
+
+    /// The orderStr as the JSON string the cashier takes.
+    pub fn to_json(&self) -> Result<String, PaysignError> {
+        serde_json::to_string(self).map_err(|e| PaysignError::Internal {
+            reason: format!("orderStr serialization: {e}"),
+        })
+    }
+}
+
+/// An orderStr's fields as read from its text, borrowed where they hold no escapes, with the
+/// structure and formats checked ([`OrderStr::from_json`]'s checks).
+struct Fields<'a> {
+    app_id: Option<Cow<'a, str>>,
+    merc_no: Cow<'a, str>,
+    prepay_id: Cow<'a, str>,
+    timestamp: Cow<'a, str>,
+    noncestr: Cow<'a, str>,
+    sign: Cow<'a, str>,
+    auth_id: Cow<'a, str>,
+    reserved: Option<Cow<'a, str>>,
+    extra: BTreeMap<String, RawJson>,
+    timestamp_ms: u64,
+    sandbox: bool,
+}
+
+impl<'a> Fields<'a> {
+    fn read(text: &'a str) -> Result<Fields<'a>, PaysignError> {
         let not_json = |e: serde_json::Error| PaysignError::OrderStrNotJson {
             reason: e.to_string(),
         };
@@ -197,7 +260,7 @@ impl OrderStr {
         let field = |name: &str| {
             known_field_slot(name)
                 .and_then(|i| known.get(i).copied().flatten())
-                .map(raw_string)
+                .map(raw_str)
                 .transpose()
                 .map_err(|problem| order_field_error(name, problem))
         };
@@ -222,7 +285,17 @@ impl OrderStr {
         let auth_id = required("auth_id")?;
         let app_id = optional_non_empty("app_id")?;
         let reserved = optional_non_empty("reserved")?;
-        let order = OrderStr {
+
+        let timestamp_ms = timestamp_ms_of(&timestamp)?;
+        let nonce_chars = noncestr.chars().count();
+        if nonce_chars > NONCESTR_MAX_CHARS {
+            return Err(PaysignError::BadValue {
+                field: "noncestr".to_string(),
+                reason: format!("{nonce_chars} characters, at most {NONCESTR_MAX_CHARS} allowed"),
+            });
+        }
+        let sandbox = sandbox_flag_of(reserved.as_deref())?;
+        Ok(Fields {
             app_id,
             merc_no,
             prepay_id,
@@ -232,114 +305,132 @@ impl OrderStr {
             auth_id,
             reserved,
             extra,
-        };
-
-        order.timestamp_ms()?;
-        let nonce_chars = order.noncestr.chars().count();
-        if nonce_chars > NONCESTR_MAX_CHARS {
-            return Err(PaysignError::BadValue {
-                field: "noncestr".to_string(),
-                reason: format!("{nonce_chars} characters, at most {NONCESTR_MAX_CHARS} allowed"),
-            });
-        }
-        let sandbox = order.sandbox_flag()?;
-        Ok((order, sandbox))
+            timestamp_ms,
+            sandbox,
+        })
     }
+}
 
-    /// The timestamp as milliseconds since the epoch.
-    pub fn timestamp_ms(&self) -> Result<u64, PaysignError> {
-        let t = &self.timestamp;
-        if t.len() != TIMESTAMP_DIGITS || !t.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(PaysignError::BadValue {
-                field: "timestamp".to_string(),
-                reason: format!(
-                    "must be {TIMESTAMP_DIGITS} digits of milliseconds, found {} characters",
-                    t.chars().count()
-                ),
-            });
-        }
-        t.parse::<u64>().map_err(|e| PaysignError::BadValue {
+/// An orderStr timestamp as milliseconds since the epoch: exactly 13 ASCII digits.
+fn timestamp_ms_of(t: &str) -> Result<u64, PaysignError> {
+    if t.len() != TIMESTAMP_DIGITS || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PaysignError::BadValue {
             field: "timestamp".to_string(),
-            reason: e.to_string(),
-        })
+            reason: format!(
+                "must be {TIMESTAMP_DIGITS} digits of milliseconds, found {} characters",
+                t.chars().count()
+            ),
+        });
     }
+    t.parse::<u64>().map_err(|e| PaysignError::BadValue {
+        field: "timestamp".to_string(),
+        reason: e.to_string(),
+    })
+}
 
-    /// `reserved.sandbox_flag`: false when there is no reserved field or no flag in it.
-    pub fn sandbox_flag(&self) -> Result<bool, PaysignError> {
-        let Some(reserved) = &self.reserved else {
-            return Ok(false);
-        };
-        let bad = |reason: String| PaysignError::BadValue {
-            field: "reserved".to_string(),
-            reason,
-        };
-        let members = match json::read(reserved)
-            .map_err(|e| bad(format!("must be a JSON object string: {e}")))?
-        {
-            TopLevel::Object(members) => members,
-            TopLevel::Other(other) => {
-                return Err(bad(format!(
-                    "must be a JSON object string, found {}",
-                    json::type_name(&other)
-                )))
-            }
-        };
-        // The last of repeated keys counts, as JSON.parse has it.
-        match members.get("sandbox_flag").map(RawValue::get) {
-            None => Ok(false),
-            Some("true") => Ok(true),
-            Some("false") => Ok(false),
-            Some(other) => Err(bad(format!(
-                "sandbox_flag must be a boolean, found {}",
-                raw_type_name(other)
-            ))),
+/// `sandbox_flag` of a reserved field: false when there is none or no flag in it.
+fn sandbox_flag_of(reserved: Option<&str>) -> Result<bool, PaysignError> {
+    let Some(reserved) = reserved else {
+        return Ok(false);
+    };
+    let bad = |reason: String| PaysignError::BadValue {
+        field: "reserved".to_string(),
+        reason,
+    };
+    let members = match json::read(reserved)
+        .map_err(|e| bad(format!("must be a JSON object string: {e}")))?
+    {
+        TopLevel::Object(members) => members,
+        TopLevel::Other(other) => {
+            return Err(bad(format!(
+                "must be a JSON object string, found {}",
+                json::type_name(&other)
+            )))
         }
+    };
+    // The last of repeated keys counts, as JSON.parse has it.
+    match members.get("sandbox_flag").map(RawValue::get) {
+        None => Ok(false),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(bad(format!(
+            "sandbox_flag must be a boolean, found {}",
+            raw_type_name(other)
+        ))),
     }
+}
 
-    /// Checks the prepay validity at `now_ms` and returns the orderStr's age (negative when its
-    /// timestamp is ahead of `now_ms`, within the allowed skew).
-    pub fn check_freshness(&self, now_ms: u64) -> Result<i64, PaysignError> {
-        let timestamp = self.timestamp_ms()?;
-        if now_ms >= timestamp {
-            let age = now_ms - timestamp;
-            if age > PREPAY_VALIDITY_MS {
-                return Err(PaysignError::PrepayExpired {
-                    age_ms: age,
-                    limit_ms: PREPAY_VALIDITY_MS,
-                });
-            }
-            Ok(i64::try_from(age).unwrap_or(i64::MAX))
-        } else {
-            let ahead = timestamp - now_ms;
-            if ahead > MAX_FUTURE_SKEW_MS {
-                return Err(PaysignError::TimestampInFuture {
-                    ahead_ms: ahead,
-                    limit_ms: MAX_FUTURE_SKEW_MS,
-                });
-            }
-            Ok(-i64::try_from(ahead).unwrap_or(i64::MAX))
+/// The prepay validity at `now_ms`: the age (negative when the timestamp is ahead, within the
+/// allowed skew).
+fn age_at(timestamp: u64, now_ms: u64) -> Result<i64, PaysignError> {
+    if now_ms >= timestamp {
+        let age = now_ms - timestamp;
+        if age > PREPAY_VALIDITY_MS {
+            return Err(PaysignError::PrepayExpired {
+                age_ms: age,
+                limit_ms: PREPAY_VALIDITY_MS,
+            });
         }
-    }
-
-    /// When the app names its own app id, the orderStr's app_id (if any) must be that one.
-    pub fn check_app_id(&self, expected: Option<&str>) -> Result<(), PaysignError> {
-        match (expected, &self.app_id) {
-            (Some(expected), Some(actual)) if expected != actual => {
-                Err(PaysignError::AppIdMismatch {
-                    expected: expected.to_string(),
-                    actual: actual.clone(),
-                })
-            }
-            _ => Ok(()),
+        Ok(i64::try_from(age).unwrap_or(i64::MAX))
+    } else {
+        let ahead = timestamp - now_ms;
+        if ahead > MAX_FUTURE_SKEW_MS {
+            return Err(PaysignError::TimestampInFuture {
+                ahead_ms: ahead,
+                limit_ms: MAX_FUTURE_SKEW_MS,
+            });
         }
+        Ok(-i64::try_from(ahead).unwrap_or(i64::MAX))
     }
+}
 
-    /// The orderStr as the JSON string the cashier takes.
-    pub fn to_json(&self) -> Result<String, PaysignError> {
-        serde_json::to_string(self).map_err(|e| PaysignError::Internal {
-            reason: format!("orderStr serialization: {e}"),
-        })
+/// When the app names its own app id, the orderStr's app_id (if any) must be that one.
+fn check_app_id(expected: Option<&str>, actual: Option<&str>) -> Result<(), PaysignError> {
+    match (expected, actual) {
+        (Some(expected), Some(actual)) if expected != actual => Err(PaysignError::AppIdMismatch {
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        }),
+        _ => Ok(()),
     }
+}
+
+/// What a valid orderStr says, borrowed from its text where the values hold no escapes: what
+/// [`validate`] checks and returns, without copying the fields (the N-API library's parseOrderStr,
+/// which hands the values straight to JS). The sign is checked, not kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderStrView<'a> {
+    pub app_id: Option<Cow<'a, str>>,
+    pub merc_no: Cow<'a, str>,
+    pub prepay_id: Cow<'a, str>,
+    pub timestamp: Cow<'a, str>,
+    pub noncestr: Cow<'a, str>,
+    pub auth_id: Cow<'a, str>,
+    /// `reserved.sandbox_flag`, false when absent.
+    pub sandbox: bool,
+    /// How old the orderStr is at `now_ms` (negative when its timestamp is slightly ahead).
+    pub age_ms: i64,
+}
+
+/// [`validate`], returning an [`OrderStrView`]: the same checks in the same order, the same errors.
+pub fn validate_view<'a>(
+    text: &'a str,
+    now_ms: u64,
+    expected_app_id: Option<&str>,
+) -> Result<OrderStrView<'a>, PaysignError> {
+    let read = Fields::read(text)?;
+    let age_ms = age_at(read.timestamp_ms, now_ms)?;
+    check_app_id(expected_app_id, read.app_id.as_deref())?;
+    Ok(OrderStrView {
+        app_id: read.app_id,
+        merc_no: read.merc_no,
+        prepay_id: read.prepay_id,
+        timestamp: read.timestamp,
+        noncestr: read.noncestr,
+        auth_id: read.auth_id,
+        sandbox: read.sandbox,
+        age_ms,
+    })
 }
 
 /// Parses and fully validates an orderStr at `now_ms`: structure, formats, prepay validity and,
@@ -509,6 +600,49 @@ mod tests {
         // 32 characters (not bytes) is the limit.
         let nonce = "支".repeat(32);
         assert!(validate(&with(sample(NOW), "noncestr", json!(nonce)), NOW, None).is_ok());
+    }
+
+    #[test]
+    fn validate_view_checks_and_answers_as_validate_does() {
+        let texts = [
+            sample(NOW - MINUTE).to_string(),
+            sample(NOW + MINUTE).to_string(),
+            without(sample(NOW), "app_id"),
+            without(sample(NOW), "reserved"),
+            with(sample(NOW), "merc_no", json!("商户\"1\\n")),
+            with(sample(NOW), "noncestr", json!("n".repeat(33))),
+            with(sample(NOW), "sign", json!(1)),
+            with(sample(NOW), "reserved", json!("{\"sandbox_flag\":1}")),
+            with(sample(NOW), "future", json!({"x": 1})),
+            without(sample(NOW), "auth_id"),
+            sample(NOW - 11 * MINUTE).to_string(),
+            sample(NOW + 6 * MINUTE).to_string(),
+            "[]".to_string(),
+            "not json".to_string(),
+            sample(NOW).to_string().replacen("{", r#"{"sign":"x","#, 1),
+        ];
+        for text in &texts {
+            for expected in [None, Some("101831234"), Some("other")] {
+                match (
+                    validate(text, NOW, expected),
+                    validate_view(text, NOW, expected),
+                ) {
+                    (Ok(checked), Ok(view)) => {
+                        let order = &checked.order;
+                        assert_eq!(view.merc_no, order.merc_no);
+                        assert_eq!(view.prepay_id, order.prepay_id);
+                        assert_eq!(view.timestamp, order.timestamp);
+                        assert_eq!(view.noncestr, order.noncestr);
+                        assert_eq!(view.auth_id, order.auth_id);
+                        assert_eq!(view.app_id.as_deref(), order.app_id.as_deref());
+                        assert_eq!(view.sandbox, checked.sandbox);
+                        assert_eq!(view.age_ms, checked.age_ms);
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),
+                    (a, b) => panic!("{text}: validate {a:?}, validate_view {b:?}"),
+                }
+            }
+        }
     }
 
     #[test]
