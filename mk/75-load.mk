@@ -7,7 +7,7 @@
 #                 (e.g. LOAD_ARGS="--callbacks 800 --concurrency 4,16").
 #   faults        release builds; kill -9 of the merchant while the sandbox delivers callbacks
 #                 (SQLite, PostgreSQL), two instances on one PostgreSQL; counts, fails on a violation
-#   faults-quick  the same runs with fewer orders on debug builds (part of make test, about 40 s)
+#   faults-quick  the same runs with fewer orders on debug builds (part of make test, about 30 s once built)
 .PHONY: load faults faults-quick load-bins
 TEST_STEPS += faults-quick
 
