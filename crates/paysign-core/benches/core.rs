@@ -84,6 +84,14 @@ fn main() {
             }),
         ),
         (
+            "order_str::validate_view (what parseOrderStr runs)",
+            measure(|| {
+                black_box(
+                    order_str::validate_view(black_box(&order), NOW, Some("101831234")).unwrap(),
+                );
+            }),
+        ),
+        (
             "step STARTED (what stepFlow runs)",
             measure(|| {
                 black_box(step(black_box(&fresh_state), NOW, &Event::Started).unwrap());
