@@ -27,8 +27,8 @@ use crate::time;
 /// batch holds SQLite's write lock).
 pub const MAX_BATCH: usize = 64;
 
-/// Writer tasks on PostgreSQL (each holds one pooled connection while a batch is in flight).
-const POSTGRES_WRITERS: usize = 4;
+/// Writer tasks on PostgreSQL (each holds one pooled connection while its batch is in flight).
+const POSTGRES_WRITERS: usize = 2;
 
 /// Callbacks waiting for the writer before handlers wait to hand theirs over.
 const QUEUE: usize = 1024;
@@ -118,9 +118,10 @@ impl Committer {
     pub fn start(db: Db, metrics: crate::metrics::Metrics) -> Committer {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(CommitStats::default());
-        // SQLite has one writer at a time anyway: one task, the biggest batches. PostgreSQL
-        // commits in parallel, and a batch waits on round trips, not on the disk: a few tasks
-        // keep its connections busy while each batch is in flight.
+        // SQLite has one writer at a time anyway: one task, the biggest batches. On PostgreSQL
+        // a batch waits on round trips, not on the disk: a second task fills the next batch
+        // while one is in flight (one task left the cores idle, four made batches too small
+        // to save round trips; measured with the bench, see docs/merchant-server.md).
         let writers = match db.dialect {
             Dialect::Sqlite => 1,
             Dialect::Postgres => POSTGRES_WRITERS,
