@@ -10,8 +10,12 @@
 //! ArkTS's NAPI runs only compiled bytecode (no `napi_run_script` of source text), so on the device
 //! the result is built with [`JsObject`] as before. Where the script cannot be compiled or called,
 //! the same fallback is used, so the result's shape never depends on the path.
+//!
+//! For tests only, `PAYSIGN_NAPI_NO_SCRIPT=1` makes the host take the device's path too, so Node
+//! tests check the objects a phone builds (tests/node/device-path.test.mjs).
 
 use std::ffi::c_void;
+use std::sync::OnceLock;
 
 use napi_ohos::sys;
 
@@ -44,8 +48,28 @@ unsafe extern "C" fn finalize_literals(env: sys::napi_env, data: *mut c_void, _h
     }
 }
 
-/// Compiles the `OrderStrInfo` function in this env; null when the engine cannot.
+/// Test-only: `PAYSIGN_NAPI_NO_SCRIPT=1` builds results as the device does (no compiled function).
+/// Read once per process, and said once in the log (info) so a test can see which path ran.
+fn script_disabled() -> bool {
+    static DISABLED: OnceLock<bool> = OnceLock::new();
+    *DISABLED.get_or_init(|| {
+        let disabled = std::env::var_os("PAYSIGN_NAPI_NO_SCRIPT").is_some_and(|v| v == "1");
+        if disabled {
+            crate::log::log(
+                crate::log::Level::Info,
+                "PAYSIGN_NAPI_NO_SCRIPT=1: results built as on the device (testing only)",
+            );
+        }
+        disabled
+    })
+}
+
+/// Compiles the `OrderStrInfo` function in this env; null when the engine cannot (or when
+/// [`script_disabled`]).
 fn compile(env: sys::napi_env) -> sys::napi_ref {
+    if script_disabled() {
+        return std::ptr::null_mut();
+    }
     let mut source = std::ptr::null_mut();
     let mut function = std::ptr::null_mut();
     let mut t = 0;
