@@ -86,7 +86,27 @@ impl FieldProblem {
 /// Reads a JSON text's top level in one pass: an object's members as borrowed texts (no value
 /// tree is built), or any other value.
 pub fn read(text: &str) -> Result<TopLevel<'_>, serde_json::Error> {
-    serde_json::from_str(text)
+    let mut members = Vec::with_capacity(10);
+    Ok(
+        match read_each(text, |key, value| members.push((key, value)))? {
+            None => TopLevel::Object(Members(members)),
+            Some(other) => TopLevel::Other(other),
+        },
+    )
+}
+
+/// [`read`] without keeping the members: each one is handed to `member` as it is read (in order,
+/// repeated keys included), so reading an object allocates nothing beyond escaped keys. `None`
+/// when the text is an object, else the other value. The whole text is checked either way: a
+/// syntax error after a member has been handed over is still the answer.
+pub fn read_each<'a>(
+    text: &'a str,
+    member: impl FnMut(Key<'a>, &'a RawValue),
+) -> Result<Option<Value>, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let top = deserializer.deserialize_any(TopLevelVisitor(member))?;
+    deserializer.end()?;
+    Ok(top)
 }
 
 /// A member that must be a non-negative integer (a JSON number with no fraction that fits in u64).
@@ -225,59 +245,53 @@ pub enum TopLevel<'a> {
     Other(Value),
 }
 
-impl<'de> Deserialize<'de> for TopLevel<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TopLevelVisitor)
-    }
-}
+/// The top level's visitor: an object's members go to the callback, any other value is returned.
+struct TopLevelVisitor<F>(F);
 
-struct TopLevelVisitor;
-
-impl<'de> Visitor<'de> for TopLevelVisitor {
-    type Value = TopLevel<'de>;
+impl<'de, F: FnMut(Key<'de>, &'de RawValue)> Visitor<'de> for TopLevelVisitor<F> {
+    type Value = Option<Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopLevel<'de>, A::Error> {
-        let mut members = Vec::with_capacity(10);
+    fn visit_map<A: MapAccess<'de>>(mut self, mut access: A) -> Result<Option<Value>, A::Error> {
         while let Some(key) = access.next_key::<Key<'de>>()? {
-            members.push((key, access.next_value::<&'de RawValue>()?));
+            (self.0)(key, access.next_value::<&'de RawValue>()?);
         }
-        Ok(TopLevel::Object(Members(members)))
+        Ok(None)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, access: A) -> Result<TopLevel<'de>, A::Error> {
-        Value::deserialize(de::value::SeqAccessDeserializer::new(access)).map(TopLevel::Other)
+    fn visit_seq<A: SeqAccess<'de>>(self, access: A) -> Result<Option<Value>, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(access)).map(Some)
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::String(v.to_string())))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {
+        Ok(Some(Value::String(v.to_string())))
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::String(v)))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Option<Value>, E> {
+        Ok(Some(Value::String(v)))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::Bool(v)))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Bool(v)))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::from(v)))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::from(v)))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::from(v)))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<TopLevel<'de>, E> {
-        Ok(TopLevel::Other(Value::Null))
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Null))
     }
 }
 
@@ -329,6 +343,42 @@ mod tests {
         ));
         assert_eq!(required_u64(&m, "x"), Err(FieldProblem::Missing));
         assert_eq!(FieldProblem::Missing.describe(), "missing");
+    }
+
+    #[test]
+    fn read_each_hands_over_what_read_keeps() {
+        let text = r#"{"a":1,"b\u0063":"x","a":[2,{"a":3}],"d":null}"#;
+        let mut seen = Vec::new();
+        let top = read_each(text, |k, v| seen.push((k.to_string(), v.get().to_string()))).unwrap();
+        assert!(top.is_none());
+        let expected = [
+            ("a", "1"),
+            ("bc", r#""x""#),
+            ("a", r#"[2,{"a":3}]"#),
+            ("d", "null"),
+        ];
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(seen, expected);
+        let TopLevel::Object(members) = read(text).unwrap() else {
+            panic!("an object")
+        };
+        let kept: Vec<_> = members
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.get().to_string()))
+            .collect();
+        assert_eq!(kept, expected);
+        assert_eq!(members.get("a").map(RawValue::get), Some(r#"[2,{"a":3}]"#));
+        assert_eq!(members.duplicate().as_deref(), Some("a"));
+        // Anything else is returned, and the whole text must be JSON even after members were seen.
+        assert_eq!(read_each("[1]", |_, _| {}).unwrap(), Some(json!([1])));
+        assert_eq!(read_each(r#""s""#, |_, _| {}).unwrap(), Some(json!("s")));
+        for broken in [r#"{"a":1,}"#, r#"{"a":1} x"#, r#"{"a":1"#, ""] {
+            assert!(read_each(broken, |_, _| {}).is_err(), "{broken}");
+            assert!(read(broken).is_err(), "{broken}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::PaysignError;
-use paysign_contract::json::{self, raw_str, raw_type_name, FieldProblem, TopLevel};
+use paysign_contract::json::{self, raw_str, raw_type_name, FieldProblem};
 
 /// A prepay_id is valid for 10 minutes after the pre-order (spec §2, §6).
 pub const PREPAY_VALIDITY_MS: u64 = 10 * 60 * 1000;
@@ -220,9 +220,27 @@ impl<'a> Fields<'a> {
         let not_json = |e: serde_json::Error| PaysignError::OrderStrNotJson {
             reason: e.to_string(),
         };
-        let members = match json::read(text).map_err(not_json)? {
-            TopLevel::Object(members) => members,
-            TopLevel::Other(Value::String(inner)) => {
+        // One pass over the members, nothing kept but the value of each known field and the
+        // unknown ones: the first key seen twice is remembered and refused once the whole text is
+        // known to be JSON (a syntax error anywhere is 2002 first, as it always was).
+        let mut known: [Option<&RawValue>; KNOWN_FIELDS.len()] = [None; KNOWN_FIELDS.len()];
+        let mut extra = BTreeMap::new();
+        let mut repeated: Option<String> = None;
+        let top = json::read_each(text, |key, value| {
+            let again = match known_field_slot(key.as_ref()).and_then(|i| known.get_mut(i)) {
+                Some(slot) => slot.replace(value).is_some(),
+                None => extra
+                    .insert(key.to_string(), RawJson(value.to_owned()))
+                    .is_some(),
+            };
+            if again && repeated.is_none() {
+                repeated = Some(key.to_string());
+            }
+        })
+        .map_err(not_json)?;
+        match top {
+            None => {}
+            Some(Value::String(inner)) => {
                 let twice = serde_json::from_str::<Value>(&inner).is_ok_and(|v| v.is_object());
                 return Err(PaysignError::OrderStrNotObject {
                     found: if twice {
@@ -232,29 +250,17 @@ impl<'a> Fields<'a> {
                     },
                 });
             }
-            TopLevel::Other(other) => {
+            Some(other) => {
                 return Err(PaysignError::OrderStrNotObject {
                     found: json::type_name(&other).to_string(),
                 })
             }
-        };
-        // One pass over the members: the value of each known field, the unknown ones kept, and
-        // the first key seen twice (the same key `Members::duplicate` names).
-        let mut known: [Option<&RawValue>; KNOWN_FIELDS.len()] = [None; KNOWN_FIELDS.len()];
-        let mut extra = BTreeMap::new();
-        for (key, value) in members.iter() {
-            let repeated = match known_field_slot(key).and_then(|i| known.get_mut(i)) {
-                Some(slot) => slot.replace(value).is_some(),
-                None => extra
-                    .insert(key.to_string(), RawJson(value.to_owned()))
-                    .is_some(),
-            };
-            if repeated {
-                return Err(PaysignError::BadValue {
-                    field: key.to_string(),
-                    reason: "appears more than once".to_string(),
-                });
-            }
+        }
+        if let Some(field) = repeated {
+            return Err(PaysignError::BadValue {
+                field,
+                reason: "appears more than once".to_string(),
+            });
         }
 
         let field = |name: &str| {
@@ -337,19 +343,21 @@ fn sandbox_flag_of(reserved: Option<&str>) -> Result<bool, PaysignError> {
         field: "reserved".to_string(),
         reason,
     };
-    let members = match json::read(reserved)
-        .map_err(|e| bad(format!("must be a JSON object string: {e}")))?
-    {
-        TopLevel::Object(members) => members,
-        TopLevel::Other(other) => {
-            return Err(bad(format!(
-                "must be a JSON object string, found {}",
-                json::type_name(&other)
-            )))
+    // The last of repeated keys counts, as JSON.parse has it; no member list is kept.
+    let mut flag = None;
+    let top = json::read_each(reserved, |key, value| {
+        if key.as_ref() == "sandbox_flag" {
+            flag = Some(value);
         }
-    };
-    // The last of repeated keys counts, as JSON.parse has it.
-    match members.get("sandbox_flag").map(RawValue::get) {
+    })
+    .map_err(|e| bad(format!("must be a JSON object string: {e}")))?;
+    if let Some(other) = top {
+        return Err(bad(format!(
+            "must be a JSON object string, found {}",
+            json::type_name(&other)
+        )));
+    }
+    match flag.map(RawValue::get) {
         None => Ok(false),
         Some("true") => Ok(true),
         Some("false") => Ok(false),
@@ -620,6 +628,24 @@ mod tests {
             "[]".to_string(),
             "not json".to_string(),
             sample(NOW).to_string().replacen("{", r#"{"sign":"x","#, 1),
+            // A repeated key, then a syntax error: not JSON comes first.
+            sample(NOW).to_string().replacen("{", r#"{"sign":"x","#, 1) + ",",
+            with(
+                sample(NOW),
+                "reserved",
+                json!(r#"{"sandbox_flag":false,"sandbox_flag":true}"#),
+            ),
+            with(
+                sample(NOW),
+                "reserved",
+                json!(r#"{"sandbox_flag":true,"x":}"#),
+            ),
+            with(
+                sample(NOW),
+                "reserved",
+                json!(r#"{"sandbox\u005fflag":true}"#),
+            ),
+            with(sample(NOW), "reserved", json!("[true]")),
         ];
         for text in &texts {
             for expected in [None, Some("101831234"), Some("other")] {
@@ -642,6 +668,65 @@ mod tests {
                     (a, b) => panic!("{text}: validate {a:?}, validate_view {b:?}"),
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_whole_text_is_json_before_a_repeated_key_is_named() {
+        // The repeated key is seen before the syntax error, which still decides the answer.
+        let text = sample(NOW)
+            .to_string()
+            .replacen("{", r#"{"note":1,"note":2,"#, 1);
+        for broken in [
+            format!("{text},"),
+            format!("{text} x"),
+            text[..text.len() - 1].to_string(),
+        ] {
+            let err = validate_view(&broken, NOW, None).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::OrderStrNotJson, "{broken}");
+        }
+        let err = validate_view(&text, NOW, None).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::OrderStrBadValue);
+        assert_eq!(err.field(), Some("note"));
+    }
+
+    #[test]
+    fn sandbox_flag_is_the_last_one_and_reserved_must_be_a_json_object() {
+        for (reserved, sandbox) in [
+            (r#"{"sandbox_flag":false,"sandbox_flag":true}"#, true),
+            (r#"{"sandbox_flag":true,"sandbox_flag":false}"#, false),
+            (r#"{"sandbox\u005fflag":true}"#, true),
+            (r#"{"other":{"sandbox_flag":true}}"#, false),
+            ("{}", false),
+        ] {
+            let text = with(sample(NOW), "reserved", json!(reserved));
+            assert_eq!(
+                validate_view(&text, NOW, None).unwrap().sandbox,
+                sandbox,
+                "{reserved}"
+            );
+        }
+        for (reserved, says) in [
+            (
+                r#"{"sandbox_flag":true,"x":}"#,
+                "must be a JSON object string: ",
+            ),
+            (
+                r#"{"sandbox_flag":true} 1"#,
+                "must be a JSON object string: ",
+            ),
+            ("[true]", "must be a JSON object string, found array"),
+            (r#""{}""#, "must be a JSON object string, found string"),
+            (
+                r#"{"sandbox_flag":"true"}"#,
+                "sandbox_flag must be a boolean, found string",
+            ),
+        ] {
+            let text = with(sample(NOW), "reserved", json!(reserved));
+            let err = validate_view(&text, NOW, None).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::OrderStrBadValue, "{reserved}");
+            assert_eq!(err.field(), Some("reserved"));
+            assert!(err.to_string().contains(says), "{reserved}: {err}");
         }
     }
 
