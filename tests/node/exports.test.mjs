@@ -73,6 +73,14 @@ test('parseOrderStr: each documented rejection', () => {
     assert.equal(positional.field, field, `${code}: ${positional.message}`);
     assert.equal(positional.message, error.message);
   }
+  // A lone surrogate (JSON.stringify writes it as the escape \ud800) is a bad value, said plainly.
+  for (const field of ['merc_no', 'noncestr']) {
+    const input = { orderStr: orderStr(NOW, { [field]: 'x\ud800' }), nowMs: NOW };
+    assert.ok(input.orderStr.includes('x\\ud800'));
+    const error = throwsCode(() => paysign.parseOrderStr(input), 2006);
+    assert.equal(error.field, field);
+    assert.match(error.message, /not valid Unicode \(a lone surrogate escape\)/);
+  }
   // The expected app id matches: accepted.
   assert.equal(paysign.parseOrderStr({ orderStr: orderStr(NOW), nowMs: NOW, expectedAppId: '101831234' }).appId, '101831234');
 });

@@ -17,6 +17,9 @@ pub enum FieldProblem {
         expected: &'static str,
         found: &'static str,
     },
+    /// A string whose `\u` escapes are not Unicode: a surrogate without its pair (`"\ud800"`).
+    /// JSON's grammar allows it; no Rust (or well-formed) string can hold it.
+    NotUnicode,
 }
 
 /// The JSON type name of a value, for messages.
@@ -79,6 +82,7 @@ impl FieldProblem {
             FieldProblem::WrongType { expected, found } => {
                 format!("must be a {expected}, found {found}")
             }
+            FieldProblem::NotUnicode => NOT_UNICODE.to_string(),
         }
     }
 }
@@ -135,6 +139,9 @@ pub fn raw_type_name(text: &str) -> &'static str {
     }
 }
 
+/// What [`FieldProblem::NotUnicode`] says.
+pub const NOT_UNICODE: &str = "not valid Unicode (a lone surrogate escape)";
+
 /// A member's string (unescaped), or why it is not one.
 pub fn raw_string(raw: &RawValue) -> Result<String, FieldProblem> {
     raw_str(raw).map(Cow::into_owned)
@@ -158,9 +165,11 @@ pub fn raw_str(raw: &RawValue) -> Result<Cow<'_, str>, FieldProblem> {
             return Ok(Cow::Borrowed(inner));
         }
     }
+    // The member's text is checked JSON, hex digits of every `\u` escape included, so the only
+    // string it cannot become is one with a surrogate escape left unpaired.
     serde_json::from_str::<String>(text)
         .map(Cow::Owned)
-        .map_err(|_| wrong())
+        .map_err(|_| FieldProblem::NotUnicode)
 }
 
 /// The members of one JSON object, read in one pass without building values: each key (borrowed
@@ -415,6 +424,24 @@ mod tests {
                 })
             );
         }
+        // A surrogate escape without its pair is JSON but not a string Rust (or UTF-16 done
+        // right) can hold: named as such, not as a wrong type.
+        for text in [
+            r#""\ud800""#,
+            r#""\udc00""#,
+            r#""a\ud83dx""#,
+            r#""\ud800\u0041""#,
+            r#""\ude00\ud83d""#,
+        ] {
+            let raw: Box<RawValue> = serde_json::from_str(text).unwrap();
+            assert_eq!(raw_string(&raw), Err(FieldProblem::NotUnicode), "{text}");
+            assert_eq!(
+                FieldProblem::NotUnicode.describe(),
+                "not valid Unicode (a lone surrogate escape)"
+            );
+        }
+        // A bad hex escape is not JSON at all: refused before raw_string sees it.
+        assert!(serde_json::from_str::<Box<RawValue>>(r#""\uZZZZ""#).is_err());
         // serde_json refuses a raw control character inside a string before raw_string sees it.
         assert!(serde_json::from_str::<Box<RawValue>>("\"a\u{1}b\"").is_err());
     }

@@ -468,6 +468,10 @@ fn order_field_error(name: &str, problem: FieldProblem) -> PaysignError {
             expected: expected.to_string(),
             found: found.to_string(),
         },
+        FieldProblem::NotUnicode => PaysignError::BadValue {
+            field: name.to_string(),
+            reason: json::NOT_UNICODE.to_string(),
+        },
     }
 }
 
@@ -728,6 +732,41 @@ mod tests {
             assert_eq!(err.field(), Some("reserved"));
             assert!(err.to_string().contains(says), "{reserved}: {err}");
         }
+    }
+
+    #[test]
+    fn a_lone_surrogate_is_a_bad_value_not_a_wrong_type() {
+        for (field, escaped) in [
+            ("merc_no", r"\ud800"),
+            ("noncestr", r"abc\udc00"),
+            ("app_id", r"\ud83d!"),
+            ("reserved", r"\ud800"),
+        ] {
+            let text = sample(NOW).to_string().replacen(
+                &format!(r#""{field}":""#),
+                &format!(r#""{field}":"{escaped}"#),
+                1,
+            );
+            assert!(text.contains(escaped), "{text}");
+            for err in [
+                validate(&text, NOW, None).unwrap_err(),
+                validate_view(&text, NOW, None).unwrap_err(),
+            ] {
+                assert_eq!(err.code(), ErrorCode::OrderStrBadValue, "{field}: {err}");
+                assert_eq!(err.field(), Some(field));
+                assert_eq!(
+                    err.to_string(),
+                    format!("orderStr field `{field}` has a bad value: not valid Unicode (a lone surrogate escape)")
+                );
+            }
+        }
+        // Paired, it is one character.
+        let text =
+            sample(NOW)
+                .to_string()
+                .replacen(r#""app_id":""#, r#""app_id":"\ud83d\ude00"#, 1);
+        let view = validate_view(&text, NOW, None).unwrap();
+        assert_eq!(view.app_id.as_deref(), Some("😀101831234"));
     }
 
     #[test]
