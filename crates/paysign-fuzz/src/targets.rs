@@ -37,14 +37,43 @@ fn text(data: &[u8]) -> Option<&str> {
 /// orderStr parsing and validation (what stands between a ticket and the cashier), the log
 /// redaction of an orderStr and the printf-safe log filter.
 ///
-/// Invariants: a parsed orderStr writes back to JSON that parses to the same value; the redacted
-/// log line never shows a long sign or prepay_id; a printf-safe message has no NUL, no lone `%`
-/// and fits its bound.
+/// Invariants: `validate_view` (what parseOrderStr runs, fields borrowed from the text) gives
+/// `validate`'s answer, field for field and error for error; a parsed orderStr writes back to JSON
+/// that parses to the same value; the redacted log line never shows a long sign or prepay_id; a
+/// printf-safe message has no NUL, no lone `%` and fits its bound.
 pub fn order_str(data: &[u8]) {
     let Some(text) = text(data) else { return };
     for now in [NOW_MS, 0, u64::MAX] {
-        let _ = order_str::validate(text, now, None);
-        let _ = order_str::validate(text, now, Some("101831000"));
+        for expected in [None, Some("101831000")] {
+            let owned = order_str::validate(text, now, expected);
+            let view = order_str::validate_view(text, now, expected);
+            match (&owned, &view) {
+                (Ok(o), Ok(v)) => {
+                    let same = o.order.app_id.as_deref() == v.app_id.as_deref()
+                        && o.order.merc_no == v.merc_no
+                        && o.order.prepay_id == v.prepay_id
+                        && o.order.timestamp == v.timestamp
+                        && o.order.noncestr == v.noncestr
+                        && o.order.auth_id == v.auth_id
+                        && o.sandbox == v.sandbox
+                        && o.age_ms == v.age_ms;
+                    assert!(same, "{text}: validate {o:?}, validate_view {v:?}");
+                }
+                (Err(o), Err(v)) => {
+                    assert_eq!(
+                        o.to_string(),
+                        v.to_string(),
+                        "{text}: the two errors differ"
+                    );
+                }
+                // One accepted and the other refused.
+                _ => assert_eq!(
+                    owned.is_ok(),
+                    view.is_ok(),
+                    "{text}: validate {owned:?}, validate_view {view:?}"
+                ),
+            }
+        }
     }
     if let Ok(order) = OrderStr::from_json(text) {
         let json = order.to_json();
