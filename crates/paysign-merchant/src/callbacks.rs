@@ -16,7 +16,7 @@ use paysign_pas::model::{
 };
 use std::sync::Arc;
 
-use crate::commit::{Change, Verified};
+use crate::commit::{Change, PaymentTerms, Verified};
 use crate::config::Model;
 use crate::server::AppState;
 use crate::store::{self, Result as DbResult};
@@ -173,6 +173,11 @@ async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
 fn change_label(change: &Change) -> &'static str {
     match change {
         Change::Paid { .. } | Change::DebitPaid { .. } => "PAID",
+        Change::Payment(p) => match p.success {
+            Some(true) => "PAID",
+            Some(false) => "NOT_PAID",
+            None => "NONE",
+        },
         Change::NotPaid { .. } | Change::DebitFailed { .. } => "NOT_PAID",
         Change::Signed { .. } => "SIGNED",
         Change::Unsigned { .. } => "UNSIGNED",
@@ -317,44 +322,26 @@ async fn on_payment(state: &AppState, n: PaymentNotification) -> Checked {
         return Ok(Err(r));
     }
     let no = n.merc_order_no;
-    // A pay-and-sign order, or a withholding debit: both are payment orders to Payment Kit.
-    let Some((amount, currency, is_debit)) = store::payment_terms(&state.db, &no).await? else {
-        return Ok(Err(Refusal::Unknown(format!("order {no}"))));
-    };
-    if n.total_amount != amount || n.currency != currency {
-        return Ok(Err(Refusal::Mismatch(format!(
-            "order {no}: notified {} {} but stored {amount} {currency}",
-            n.total_amount, n.currency
-        ))));
-    }
     let finish_ms = n
         .finish_time
         .as_deref()
         .and_then(time::parse_iso)
         .unwrap_or_else(time::now_ms);
-    let change = match (&n.order_status, is_debit) {
-        (OrderStatus::Success, false) => Change::Paid {
-            merc_order_no: no.clone(),
-            sys_trans_order_no: n.sys_trans_order_no,
-            finish_time: n.finish_time,
-            finish_ms,
+    // Checked against the stored order (or debit) by the writer, for the whole batch at once.
+    let change = Change::Payment(PaymentTerms {
+        merc_order_no: no.clone(),
+        success: match n.order_status {
+            OrderStatus::Success => Some(true),
+            OrderStatus::Failed => Some(false),
+            _ => None,
         },
-        (OrderStatus::Success, true) => Change::DebitPaid {
-            merc_order_no: no.clone(),
-            sys_trans_order_no: n.sys_trans_order_no,
-            finish_time: n.finish_time,
-            finish_ms,
-        },
-        (OrderStatus::Failed, false) => Change::NotPaid {
-            merc_order_no: no.clone(),
-        },
-        (OrderStatus::Failed, true) => Change::DebitFailed {
-            merc_order_no: no.clone(),
-        },
-        _ => Change::Nothing,
-    };
-    let kind = if is_debit { "debit" } else { "payment" };
-    Ok(Ok((n.header, kind, no, change)))
+        total_amount: n.total_amount,
+        currency: n.currency,
+        sys_trans_order_no: n.sys_trans_order_no,
+        finish_time: n.finish_time,
+        finish_ms,
+    });
+    Ok(Ok((n.header, "payment", no, change)))
 }
 
 async fn on_signed(state: &AppState, n: ContractSignedNotification) -> Checked {

@@ -75,6 +75,23 @@ pub enum Change {
     },
     /// A status that changes nothing here (e.g. still processing): recorded only.
     Nothing,
+    /// A payment notification not yet checked against the order or debit it names: the writer
+    /// checks the whole batch's in one query, then it becomes one of the changes above (or a
+    /// refusal: unknown order, other amount or currency).
+    Payment(PaymentTerms),
+}
+
+/// What a payment notification says, to check against the stored order or debit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentTerms {
+    pub merc_order_no: String,
+    /// `Some(true)` paid, `Some(false)` failed, `None` another status (changes nothing).
+    pub success: Option<bool>,
+    pub total_amount: i64,
+    pub currency: String,
+    pub sys_trans_order_no: String,
+    pub finish_time: Option<String>,
+    pub finish_ms: i64,
 }
 
 /// A notification that passed verification and the checks against stored rows, ready to store.
@@ -174,9 +191,94 @@ async fn writer(
     }
 }
 
-/// Applies `items` in one transaction (members retried alone if it fails) and returns each
-/// one's outcome, in order. Every `Applied`/`Duplicate` returned is committed.
+/// Checks `items`' payments against the stored orders (one query), applies the rest in one
+/// transaction (members retried alone if it fails) and returns each one's outcome, in order.
+/// Every `Applied`/`Duplicate` returned is committed.
 pub async fn apply_batch(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<Outcome> {
+    let checked = check_payments(db, items).await;
+    let ready: Vec<Verified> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok().cloned())
+        .collect();
+    let mut applied = apply_checked(db, &ready, stats).await.into_iter();
+    checked
+        .into_iter()
+        .map(|c| match c {
+            Ok(_) => applied
+                .next()
+                .unwrap_or(Outcome::Refused(Refusal::Internal)),
+            Err(refused) => refused,
+        })
+        .collect()
+}
+
+/// Resolves every `Change::Payment` against the order, or else the debit, it names.
+async fn check_payments(db: &Db, items: &[Verified]) -> Vec<Result<Verified, Outcome>> {
+    let numbers: Vec<&str> = items
+        .iter()
+        .filter_map(|v| match &v.change {
+            Change::Payment(p) => Some(p.merc_order_no.as_str()),
+            _ => None,
+        })
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let terms = match store::payment_terms(db, &numbers).await {
+        Ok(terms) => Some(terms),
+        Err(e) => {
+            tracing::error!(error = %e, "callback check failed: database error");
+            None
+        }
+    };
+    items
+        .iter()
+        .map(|v| {
+            let Change::Payment(p) = &v.change else {
+                return Ok(v.clone());
+            };
+            let no = &p.merc_order_no;
+            let Some(terms) = &terms else {
+                return Err(Outcome::Refused(Refusal::Internal));
+            };
+            let Some((amount, currency, is_debit)) = terms.get(no) else {
+                return Err(Outcome::Refused(Refusal::Unknown(format!("order {no}"))));
+            };
+            if p.total_amount != *amount || p.currency != *currency {
+                return Err(Outcome::Refused(Refusal::Mismatch(format!(
+                    "order {no}: notified {} {} but stored {amount} {currency}",
+                    p.total_amount, p.currency
+                ))));
+            }
+            let merc_order_no = no.clone();
+            let change = match (p.success, is_debit) {
+                (Some(true), false) => Change::Paid {
+                    merc_order_no,
+                    sys_trans_order_no: p.sys_trans_order_no.clone(),
+                    finish_time: p.finish_time.clone(),
+                    finish_ms: p.finish_ms,
+                },
+                (Some(true), true) => Change::DebitPaid {
+                    merc_order_no,
+                    sys_trans_order_no: p.sys_trans_order_no.clone(),
+                    finish_time: p.finish_time.clone(),
+                    finish_ms: p.finish_ms,
+                },
+                (Some(false), false) => Change::NotPaid { merc_order_no },
+                (Some(false), true) => Change::DebitFailed { merc_order_no },
+                (None, _) => Change::Nothing,
+            };
+            Ok(Verified {
+                callback_id: v.callback_id.clone(),
+                kind: if *is_debit { "debit" } else { "payment" },
+                subject: v.subject.clone(),
+                raw: v.raw.clone(),
+                change,
+            })
+        })
+        .collect()
+}
+
+async fn apply_checked(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<Outcome> {
     // The first of each callbackId leads; later copies in this batch follow its outcome.
     let mut leader_of: HashMap<&str, usize> = HashMap::new();
     let mut leaders: Vec<&Verified> = Vec::new();
@@ -409,5 +511,10 @@ async fn apply_change(
             merc_refund_order_no,
         } => store::mark_refund_failed(conn, merc_refund_order_no, "REFUND_FAILED", now).await,
         Change::Nothing => Ok(false),
+        // `check_payments` resolves these before any transaction; one that got here unchecked
+        // fails its transaction rather than be answered success.
+        Change::Payment(_) => Err(DbError::Sql(sqlx::Error::Protocol(
+            "a payment callback reached the writer unchecked".to_owned(),
+        ))),
     }
 }

@@ -1087,27 +1087,40 @@ pub async fn set_callback_outcomes(
     Ok(())
 }
 
-/// The amount and currency of a pay-and-sign order, or else of a withholding debit (`true`), by
-/// its mercOrderNo: what a payment notification is checked against.
-pub async fn payment_terms(db: &Db, merc_order_no: &str) -> Result<Option<(i64, String, bool)>> {
-    let row = sqlx::query(
-        "SELECT amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
-         WHERE merc_order_no = $1 UNION ALL \
-         SELECT amount_fen, currency, CAST(1 AS BIGINT) AS debit FROM debits \
-         WHERE merc_order_no = $1 ORDER BY debit LIMIT 1",
-    )
-    .bind(merc_order_no)
-    .fetch_optional(&db.pool)
-    .await?;
-    row.map(|r| {
-        Ok((
-            r.try_get("amount_fen")?,
-            r.try_get("currency")?,
-            r.try_get::<i64, _>("debit")? != 0,
-        ))
-    })
-    .transpose()
-    .map_err(|e: sqlx::Error| DbError::from(e))
+/// The amount and currency of the pay-and-sign orders, or else withholding debits (`true`), with
+/// these mercOrderNos, in one query: what payment notifications are checked against.
+pub async fn payment_terms(
+    db: &Db,
+    merc_order_nos: &[&str],
+) -> Result<std::collections::HashMap<String, (i64, String, bool)>> {
+    let mut terms = std::collections::HashMap::new();
+    if merc_order_nos.is_empty() {
+        return Ok(terms);
+    }
+    // Built from the count only; both halves take the same parameters.
+    let list = (1..=merc_order_nos.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut query = sqlx::query(sql(format!(
+        "SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
+         WHERE merc_order_no IN ({list}) UNION ALL \
+         SELECT merc_order_no, amount_fen, currency, CAST(1 AS BIGINT) AS debit FROM debits \
+         WHERE merc_order_no IN ({list})"
+    )));
+    for no in merc_order_nos {
+        query = query.bind(*no);
+    }
+    for r in query.fetch_all(&db.pool).await? {
+        let no: String = r.try_get("merc_order_no")?;
+        let debit = r.try_get::<i64, _>("debit")? != 0;
+        let row = (r.try_get("amount_fen")?, r.try_get("currency")?, debit);
+        // An order and a debit never share a number; if they did, the order counts.
+        if !debit || !terms.contains_key(&no) {
+            terms.insert(no, row);
+        }
+    }
+    Ok(terms)
 }
 
 pub async fn callbacks_of(db: &Db, subject: &str) -> Result<Vec<CallbackRecord>> {

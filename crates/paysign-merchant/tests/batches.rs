@@ -17,13 +17,14 @@ use std::process::{Command, Stdio};
 
 use common::*;
 use paysign_merchant::callbacks::{self, Endpoint, Outcome, Refusal};
-use paysign_merchant::commit::{self, CommitStats, Verified};
+use paysign_merchant::commit::{self, Change, CommitStats, Verified};
 use sqlx::AssertSqlSafe;
 
 on_both_databases!(
     a_failing_member_fails_alone_and_copies_in_a_batch_apply_once,
     a_failed_commit_answers_no_member_success,
     concurrent_callbacks_answered_success_are_exactly_the_stored_ones,
+    payments_are_checked_against_their_orders_for_the_whole_batch,
 );
 
 const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
@@ -266,6 +267,56 @@ async fn concurrent_callbacks_answered_success_are_exactly_the_stored_ones(backe
     assert_eq!(
         m.callback_count("payment", "error"),
         2 * failing.len() as u64
+    );
+    bench.stop().await;
+}
+
+async fn payments_are_checked_against_their_orders_for_the_whole_batch(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let orders = paid_orders(&bench, 2).await;
+    let good = verified(&bench, &orders[0].1).await;
+    // What the writer would get if a notification's amount or order differed from the stored
+    // one (Huawei signs what it sends, so these are built past the signature check).
+    let mut other_amount = verified(&bench, &orders[1].1).await;
+    let Change::Payment(terms) = &mut other_amount.change else {
+        panic!("{:?}", other_amount.change)
+    };
+    terms.total_amount = 1;
+    let mut unknown = verified(&bench, &orders[1].1).await;
+    unknown.callback_id = "CB-UNKNOWN-ORDER".to_owned();
+    let Change::Payment(terms) = &mut unknown.change else {
+        panic!("{:?}", unknown.change)
+    };
+    terms.merc_order_no = "PS-NOT-HERE".to_owned();
+    let stats = CommitStats::default();
+    let outcomes = commit::apply_batch(
+        &bench.server().state.db,
+        &[other_amount, good, unknown],
+        &stats,
+    )
+    .await;
+    assert!(
+        matches!(&outcomes[0], Outcome::Refused(Refusal::Mismatch(why)) if why.contains("notified 1 ")),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[1], Outcome::Applied { changed: true });
+    assert!(
+        matches!(&outcomes[2], Outcome::Refused(Refusal::Unknown(_))),
+        "{outcomes:?}"
+    );
+    assert_eq!(stored(&bench, &orders[0].0).await, (1, "PAID".to_owned()));
+    assert_eq!(
+        stored(&bench, &orders[1].0).await,
+        (0, "PENDING".to_owned())
+    );
+    assert_eq!(
+        bench
+            .db_count(
+                "SELECT COUNT(*) FROM callbacks WHERE callback_id = $1",
+                "CB-UNKNOWN-ORDER"
+            )
+            .await,
+        0
     );
     bench.stop().await;
 }
