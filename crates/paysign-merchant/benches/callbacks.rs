@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Backend, Bench};
+use paysign_load::measure::{percentile, verify_bound};
 use serde_json::{json, Value};
 
 const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
@@ -35,38 +36,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Verifications per second with every core verifying (what the endpoint could reach if
-/// verifying were all it did).
-fn verify_bound(
-    bodies: &[String],
-    key: &paysign_crypto::PublicKey,
-    threads: usize,
-    stop_after: Duration,
-) -> f64 {
-    let done = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        for t in 0..threads {
-            let done = Arc::clone(&done);
-            scope.spawn(move || {
-                let mut i = t;
-                while started.elapsed() < stop_after {
-                    let body = &bodies[i % bodies.len()];
-                    paysign_pas::callback::verify(body.as_bytes(), key).unwrap();
-                    done.fetch_add(1, Ordering::Relaxed);
-                    i += threads;
-                }
-            });
-        }
-    });
-    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 async fn prepare(bench: &Bench, n: usize) -> Vec<(String, String)> {
