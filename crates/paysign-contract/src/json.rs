@@ -105,7 +105,16 @@ pub fn read(text: &str) -> Result<TopLevel<'_>, serde_json::Error> {
 /// syntax error after a member has been handed over is still the answer.
 pub fn read_each<'a>(
     text: &'a str,
-    member: impl FnMut(Key<'a>, &'a RawValue),
+    mut member: impl FnMut(Key<'a>, &'a RawValue),
+) -> Result<Option<Value>, serde_json::Error> {
+    read_each_dyn(text, &mut member)
+}
+
+/// One copy of the reader for every caller (the phones' library has a size budget): the callback
+/// is called through a pointer, a few nanoseconds per member.
+fn read_each_dyn<'a>(
+    text: &'a str,
+    member: &mut dyn FnMut(Key<'a>, &'a RawValue),
 ) -> Result<Option<Value>, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let top = deserializer.deserialize_any(TopLevelVisitor(member))?;
@@ -255,16 +264,16 @@ pub enum TopLevel<'a> {
 }
 
 /// The top level's visitor: an object's members go to the callback, any other value is returned.
-struct TopLevelVisitor<F>(F);
+struct TopLevelVisitor<'m, 'de>(&'m mut dyn FnMut(Key<'de>, &'de RawValue));
 
-impl<'de, F: FnMut(Key<'de>, &'de RawValue)> Visitor<'de> for TopLevelVisitor<F> {
+impl<'de> Visitor<'de> for TopLevelVisitor<'_, 'de> {
     type Value = Option<Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut access: A) -> Result<Option<Value>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Option<Value>, A::Error> {
         while let Some(key) = access.next_key::<Key<'de>>()? {
             (self.0)(key, access.next_value::<&'de RawValue>()?);
         }
