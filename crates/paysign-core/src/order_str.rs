@@ -149,25 +149,7 @@ impl OrderStr {
     /// presence, the formats of timestamp, noncestr and reserved. Time and app id are checked by
     /// [`OrderStr::check_freshness`] and [`OrderStr::check_app_id`]; [`validate`] does all three.
     pub fn from_json(text: &str) -> Result<OrderStr, PaysignError> {
-        OrderStr::parse(text).map(|(order, _)| order)
-    }
-
-    /// [`OrderStr::from_json`], with `reserved.sandbox_flag` as read while checking `reserved` (so
-    /// [`validate`] does not parse it a second time).
-    fn parse(text: &str) -> Result<(OrderStr, bool), PaysignError> {
-        let read = Fields::read(text)?;
-        let order = OrderStr {
-            app_id: read.app_id.map(Cow::into_owned),
-            merc_no: read.merc_no.into_owned(),
-            prepay_id: read.prepay_id.into_owned(),
-            timestamp: read.timestamp.into_owned(),
-            noncestr: read.noncestr.into_owned(),
-            sign: read.sign.into_owned(),
-            auth_id: read.auth_id.into_owned(),
-            reserved: read.reserved.map(Cow::into_owned),
-            extra: read.extra,
-        };
-        Ok((order, read.sandbox))
+        Fields::read(text).map(Fields::into_order)
     }
 
     /// The timestamp as milliseconds since the epoch.
@@ -315,6 +297,21 @@ impl<'a> Fields<'a> {
             sandbox,
         })
     }
+
+    /// The owned orderStr, unknown fields kept.
+    fn into_order(self) -> OrderStr {
+        OrderStr {
+            app_id: self.app_id.map(Cow::into_owned),
+            merc_no: self.merc_no.into_owned(),
+            prepay_id: self.prepay_id.into_owned(),
+            timestamp: self.timestamp.into_owned(),
+            noncestr: self.noncestr.into_owned(),
+            sign: self.sign.into_owned(),
+            auth_id: self.auth_id.into_owned(),
+            reserved: self.reserved.map(Cow::into_owned),
+            extra: self.extra,
+        }
+    }
 }
 
 /// An orderStr timestamp as milliseconds since the epoch: exactly 13 ASCII digits.
@@ -448,12 +445,12 @@ pub fn validate(
     now_ms: u64,
     expected_app_id: Option<&str>,
 ) -> Result<CheckedOrderStr, PaysignError> {
-    let (order, sandbox) = OrderStr::parse(text)?;
-    let age_ms = order.check_freshness(now_ms)?;
-    order.check_app_id(expected_app_id)?;
+    let read = Fields::read(text)?;
+    let age_ms = age_at(read.timestamp_ms, now_ms)?;
+    check_app_id(expected_app_id, read.app_id.as_deref())?;
     Ok(CheckedOrderStr {
-        order,
-        sandbox,
+        sandbox: read.sandbox,
+        order: read.into_order(),
         age_ms,
     })
 }
