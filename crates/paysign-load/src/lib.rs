@@ -4,6 +4,7 @@
 //! - `stack`: the two binaries started from real configuration files, killed and restarted;
 //! - `db`: a fresh database per run, and counts read straight from the merchant's tables;
 //! - `api`: the HTTP calls an app, Payment Kit's cashier and an operator make;
+//! - `client`: the lean keep-alive HTTP/1.1 client of the measured requests, and CPU time;
 //! - `measure`: the SM2 verify bound, a closed-loop driver, percentiles;
 //! - `load`: the callback endpoint at several concurrencies, order creation against the bare
 //!   pre-order;
@@ -11,6 +12,7 @@
 //!   PostgreSQL, each run printing its counts and failing on any violation.
 
 pub mod api;
+pub mod client;
 pub mod db;
 pub mod faults;
 pub mod load;

@@ -11,10 +11,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use hyper::Uri;
+
 use paysign_pas::model::{ContractInfo, PrepayOrder, PrepayRequest};
 use paysign_pas::{ClientConfig, MerchantModel, MerchantSigner, PasClient, PrepayChannel};
 
 use crate::api;
+use crate::client::{self, Client};
 use crate::db::{self, Backend, Db};
 use crate::measure::{self, closed_loop, ms, Round};
 use crate::stack::{
@@ -119,10 +123,15 @@ pub async fn run(bins: &Binaries, backend: Backend, o: &LoadOptions) -> Res<()> 
         prep.elapsed().as_secs_f64()
     );
 
-    let url = format!("{}/paysign/callbacks/payment", merchant.url);
+    // The measured requests go through the lean keep-alive client (one connection per request
+    // in flight); the rest of the run uses reqwest.
+    let callbacks = Arc::new(Client::new(&merchant.url)?);
+    let path = Uri::from_static("/paysign/callbacks/payment");
+    // Each body is made once; a request shares it by reference count.
+    let payloads: Vec<Bytes> = bodies.iter().map(|b| Bytes::from(b.clone())).collect();
     let mut levels = Vec::new();
     let mut stored_so_far = 0;
-    for (chunk, &concurrency) in bodies.chunks(o.callbacks).zip(&o.concurrencies) {
+    for (chunk, &concurrency) in payloads.chunks(o.callbacks).zip(&o.concurrencies) {
         // The machine is shared: verify-only and endpoint rounds alternate, and each side's best
         // round is compared (as close to the same conditions as one can get).
         let mut bounds = Vec::new();
@@ -137,14 +146,18 @@ pub async fn run(bins: &Binaries, backend: Backend, o: &LoadOptions) -> Res<()> 
                 .await
                 .ctx("the verify bound")?,
             );
-            let round = closed_loop(part.to_vec(), concurrency, {
-                let (http, url) = (http.clone(), url.clone());
-                move |body: String| {
-                    let (http, url) = (http.clone(), url.clone());
-                    async move { api::deliver(&http, &url, body).await }
+            // During a round this process does nothing but drive it (the verify threads have
+            // ended, the database pool is idle): its CPU time is the driver's.
+            let cpu = client::process_cpu();
+            let mut round = closed_loop(part.to_vec(), concurrency, {
+                let (callbacks, path) = (Arc::clone(&callbacks), path.clone());
+                move |body: Bytes| {
+                    let (callbacks, path) = (Arc::clone(&callbacks), path.clone());
+                    async move { callbacks.deliver(&path, body).await }
                 }
             })
             .await;
+            round.driver_cpu = Some(client::process_cpu().saturating_sub(cpu));
             stored_so_far += part.len() as i64;
             let stored = db.callbacks().await?;
             check(round.errors == 0, || {
@@ -199,7 +212,7 @@ fn print_callbacks(
          ratio = the level's best round / the run's best bound",
         backend.name()
     );
-    println!("  concurrency  callbacks/s  bound/s  ratio   p50 ms   p99 ms   max ms  errors  (rounds: callbacks/s | bound/s)");
+    println!("  concurrency  callbacks/s  bound/s  ratio   p50 ms   p99 ms   max ms  errors  driver us/req  (rounds: callbacks/s | bound/s)");
     // The bound is the machine's, not the round's: the best measurement of the whole run is the
     // one least disturbed by other work, so every level is compared with it.
     let bound = levels
@@ -209,7 +222,7 @@ fn print_callbacks(
     for l in levels {
         let all = l.pooled();
         println!(
-            "  {:>11}  {:>11.0}  {:>7.0}  {:>4.0} %  {:>7.2}  {:>7.2}  {:>7.2}  {:>6}  ({} | {})",
+            "  {:>11}  {:>11.0}  {:>7.0}  {:>4.0} %  {:>7.2}  {:>7.2}  {:>7.2}  {:>6}  {:>13}  ({} | {})",
             l.concurrency,
             l.best_rate(),
             bound,
@@ -218,12 +231,18 @@ fn print_callbacks(
             ms(all.p99()),
             ms(all.max()),
             all.errors,
+            all.driver_us_per_request()
+                .map_or_else(|| "-".to_owned(), |us| format!("{us:.1}")),
             list(&mut l.rounds.iter().map(|r| r.per_second)),
             list(&mut l.bounds.iter().copied()),
         );
     }
     println!(
         "  goals: ratio >= 70 %, p99 < 20 ms, 0 errors; stored once each: {total}, orders PAID: {paid}"
+    );
+    println!(
+        "  driver us/req: this process's CPU time (user + system) per callback while a round ran, \
+         taken from the same cores as the server's"
     );
 }
 
@@ -350,7 +369,11 @@ async fn orders(
 
 /// Two rounds as one: their latencies together, the better throughput.
 fn merge(rounds: Vec<Round>) -> Round {
-    let mut out = Round::default();
+    let mut out = Round {
+        // Known only if known for every round.
+        driver_cpu: rounds.iter().map(|r| r.driver_cpu).sum(),
+        ..Round::default()
+    };
     for r in rounds {
         out.requests += r.requests;
         out.per_second = out.per_second.max(r.per_second);

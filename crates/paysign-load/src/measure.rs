@@ -65,6 +65,9 @@ pub struct Round {
     pub errors: usize,
     /// The first few errors, for the report.
     pub error_samples: Vec<String>,
+    /// CPU time the driver itself used for the round, where it could be told apart from the
+    /// server's (`None` where it shares a thread with it).
+    pub driver_cpu: Option<Duration>,
 }
 
 impl Round {
@@ -76,6 +79,69 @@ impl Round {
     }
     pub fn max(&self) -> Duration {
         self.latencies.last().copied().unwrap_or_default()
+    }
+    /// The driver's CPU time per request, in microseconds.
+    pub fn driver_us_per_request(&self) -> Option<f64> {
+        self.driver_cpu
+            .map(|c| c.as_secs_f64() * 1e6 / self.requests.max(1) as f64)
+    }
+}
+
+/// A single-threaded tokio runtime on its own OS thread, to run a load driver beside a server
+/// that runs in the same process: the driver gets one thread's worth of scheduling, and its
+/// CPU time is that thread's (`client::thread_cpu`), apart from the server's.
+pub struct DriverThread {
+    handle: tokio::runtime::Handle,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DriverThread {
+    pub fn start() -> std::io::Result<DriverThread> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("load-driver".to_owned())
+            .spawn(move || {
+                // Tasks spawned through the handle run here, inside this block_on.
+                let _ = runtime.block_on(stopped);
+            })?;
+        Ok(DriverThread {
+            handle,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Runs `fut` on the driver thread: its output and the CPU time the thread used meanwhile
+    /// (the future's own work and its tasks'; nothing else runs there).
+    pub async fn run<F>(&self, fut: F) -> Result<(F::Output, Duration), String>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle
+            .spawn(async move {
+                let before = crate::client::thread_cpu();
+                let out = fut.await;
+                (out, crate::client::thread_cpu().saturating_sub(before))
+            })
+            .await
+            .map_err(|e| format!("the driver thread: {e}"))
+    }
+}
+
+impl Drop for DriverThread {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
@@ -166,5 +232,31 @@ mod tests {
             (50, 50, 5)
         );
         assert!(round.error_samples.len() <= 3 && !round.error_samples.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_driver_thread_runs_apart_and_counts_only_its_own_cpu() {
+        let driver = super::DriverThread::start().unwrap();
+        let here = std::thread::current().id();
+        let (there, cpu) = driver
+            .run(async {
+                // About 30 ms of work on the driver thread.
+                let t = std::time::Instant::now();
+                let mut x = 0u64;
+                while t.elapsed() < Duration::from_millis(30) {
+                    x = std::hint::black_box(x.wrapping_add(1));
+                }
+                std::thread::current().id()
+            })
+            .await
+            .unwrap();
+        assert_ne!(there, here);
+        assert!(cpu >= Duration::from_millis(20), "{cpu:?}");
+        // Waiting is not CPU time.
+        let (_, idle) = driver
+            .run(tokio::time::sleep(Duration::from_millis(50)))
+            .await
+            .unwrap();
+        assert!(idle < Duration::from_millis(20), "{idle:?}");
     }
 }

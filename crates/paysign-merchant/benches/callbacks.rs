@@ -10,6 +10,9 @@
 //! (callbacks in flight) / (flush time). 8 in flight — Payment Kit delivers from many senders
 //! at once — lets batches form while still keeping the queue short; 4 capped SQLite near
 //! 4 / flush (about 1,000/s on a 4 ms disk) whatever the cores could do.
+//! The driver is `make load`'s: `paysign_load::client` (keep-alive HTTP/1.1, one connection per
+//! request in flight) through `measure::closed_loop`, on its own thread and current-thread
+//! runtime (`measure::DriverThread`), so the CPU time it takes from the server is printed.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,15 +24,14 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Backend, Bench};
-use paysign_load::measure::{percentile, verify_bound};
+use paysign_load::client::{Bytes, Client, Uri};
+use paysign_load::measure::{closed_loop, percentile, verify_bound, DriverThread, Round};
 use serde_json::{json, Value};
-
-const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -106,83 +108,56 @@ async fn prepare(bench: &Bench, n: usize) -> Vec<(String, String)> {
     out
 }
 
-/// POSTs `bodies` with `concurrency` requests in flight: (callbacks/s, latencies, errors).
+/// POSTs `bodies` with `concurrency` requests in flight, from the driver thread.
 async fn endpoint_round(
-    bench: &Bench,
-    bodies: Vec<String>,
+    driver: &DriverThread,
+    client: &Arc<Client>,
+    bodies: Vec<Bytes>,
     concurrency: usize,
-) -> (f64, Vec<Duration>, usize) {
-    let n = bodies.len();
-    let queue = Arc::new(std::sync::Mutex::new(bodies));
-    let url = format!("{}/paysign/callbacks/payment", bench.server().base_url());
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        let queue = Arc::clone(&queue);
-        let http = bench.http.clone();
-        let url = url.clone();
-        tasks.spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0usize;
-            loop {
-                let Some(body) = queue.lock().unwrap().pop() else {
-                    break;
-                };
-                let t = Instant::now();
-                let ok = match http.post(&url).body(body).send().await {
-                    Ok(r) => {
-                        r.status().as_u16() == 200 && r.text().await.unwrap_or_default() == SUCCESS
-                    }
-                    Err(_) => false,
-                };
-                latencies.push(t.elapsed());
-                if !ok {
-                    errors += 1;
-                }
-            }
-            (latencies, errors)
-        });
-    }
-    let mut latencies = Vec::with_capacity(n);
-    let mut errors = 0;
-    while let Some(r) = tasks.join_next().await {
-        let (l, e) = r.unwrap();
-        latencies.extend(l);
-        errors += e;
-    }
-    (
-        n as f64 / started.elapsed().as_secs_f64(),
-        latencies,
-        errors,
-    )
+) -> Round {
+    let client = Arc::clone(client);
+    let path = Uri::from_static("/paysign/callbacks/payment");
+    let (mut round, cpu) = driver
+        .run(closed_loop(bodies, concurrency, move |body: Bytes| {
+            let (client, path) = (Arc::clone(&client), path.clone());
+            async move { client.deliver(&path, body).await }
+        }))
+        .await
+        .unwrap();
+    round.driver_cpu = Some(cpu);
+    round
 }
 
 /// The same client, concurrency and keep-alive connections on `GET /healthz` (no verify, no
-/// database): what HTTP alone costs both sides per request on these cores (requests/s).
-async fn http_floor(bench: &Bench, n: usize, concurrency: usize) -> f64 {
-    let url = format!("{}/healthz", bench.server().base_url());
-    let left = Arc::new(AtomicUsize::new(n));
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        let left = Arc::clone(&left);
-        let http = bench.http.clone();
-        let url = url.clone();
-        tasks.spawn(async move {
-            while left
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |k| k.checked_sub(1))
-                .is_ok()
-            {
-                let r = http.get(&url).send().await.unwrap();
-                assert_eq!(r.status().as_u16(), 200);
-                r.bytes().await.unwrap();
-            }
-        });
-    }
-    while let Some(r) = tasks.join_next().await {
-        r.unwrap();
-    }
-    n as f64 / started.elapsed().as_secs_f64()
+/// database): what HTTP alone costs both sides per request on these cores.
+async fn http_floor(
+    driver: &DriverThread,
+    client: &Arc<Client>,
+    n: usize,
+    concurrency: usize,
+) -> Round {
+    let client = Arc::clone(client);
+    let path = Uri::from_static("/healthz");
+    let (mut round, cpu) = driver
+        .run(closed_loop(
+            (0..n).collect(),
+            concurrency,
+            move |_: usize| {
+                let (client, path) = (Arc::clone(&client), path.clone());
+                async move {
+                    let answer = client.get(&path).await?;
+                    if answer.status == 200 {
+                        Ok(())
+                    } else {
+                        Err(format!("GET /healthz: HTTP {}", answer.status))
+                    }
+                }
+            },
+        ))
+        .await
+        .unwrap();
+    round.driver_cpu = Some(cpu);
+    round
 }
 
 async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
@@ -193,13 +168,17 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
     let key = bench.sandbox.public_key();
     // The machine is shared: verify-only and endpoint rounds alternate, and each side's best
     // round is compared (the same load for both, as far as one can tell).
+    // The driver (the load generator's client) runs on its own thread with a current-thread
+    // runtime, as a separate load generator would: the server's runtime keeps its workers, and
+    // the driver's CPU time is that thread's alone.
+    let driver = DriverThread::start().unwrap();
+    let client = Arc::new(Client::new(&bench.server().base_url()).unwrap());
+    let payloads: Vec<Bytes> = bodies.iter().map(|b| Bytes::from(b.clone())).collect();
     let mut bounds = Vec::new();
     let mut floors = Vec::new();
-    let mut rates = Vec::new();
-    let mut latencies = Vec::with_capacity(n);
-    let mut errors = 0;
+    let mut rounds = Vec::new();
     let per_round = n.div_ceil(ROUNDS);
-    for chunk in bodies.chunks(per_round) {
+    for chunk in payloads.chunks(per_round) {
         let sample = bodies.clone();
         let key = key.clone();
         bounds.push(
@@ -209,16 +188,28 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
             .await
             .unwrap(),
         );
-        floors.push(http_floor(&bench, chunk.len(), concurrency).await);
-        let (rate, l, e) = endpoint_round(&bench, chunk.to_vec(), concurrency).await;
-        rates.push(rate);
-        latencies.extend(l);
-        errors += e;
+        let floor = http_floor(&driver, &client, chunk.len(), concurrency).await;
+        assert_eq!(floor.errors, 0, "{:?}", floor.error_samples);
+        floors.push(floor);
+        rounds.push(endpoint_round(&driver, &client, chunk.to_vec(), concurrency).await);
     }
+    let errors: usize = rounds.iter().map(|r| r.errors).sum();
+    let error_samples: Vec<&String> = rounds.iter().flat_map(|r| &r.error_samples).collect();
+    let mut latencies: Vec<Duration> = rounds.iter().flat_map(|r| r.latencies.clone()).collect();
     latencies.sort();
+    let rate_of = |v: &[Round]| v.iter().map(|r| r.per_second).collect::<Vec<f64>>();
+    let rates = rate_of(&rounds);
+    let floor_rates = rate_of(&floors);
     let best_bound = bounds.iter().copied().fold(0.0, f64::max);
     let best_rate = rates.iter().copied().fold(0.0, f64::max);
-    let best_floor = floors.iter().copied().fold(0.0, f64::max);
+    let best_floor = floor_rates.iter().copied().fold(0.0, f64::max);
+    let driver_us = |v: &[Round]| {
+        v.iter()
+            .filter_map(Round::driver_us_per_request)
+            .map(|us| format!("{us:.1}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
 
     // Every notification stored once, every order paid.
     let stored = bench
@@ -229,7 +220,7 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
         .await;
     assert_eq!(stored as usize, n);
     assert_eq!(paid as usize, n);
-    assert_eq!(errors, 0);
+    assert_eq!(errors, 0, "{error_samples:?}");
 
     let name = match backend {
         Backend::Sqlite => "SQLite file",
@@ -255,6 +246,10 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
         100.0 * best_rate / best_bound
     );
     println!(
+        "  driver (client) CPU per callback, its own thread: {} us (rounds)",
+        driver_us(&rounds)
+    );
+    println!(
         "  latency: p50 {:.2} ms, p99 {:.2} ms (goal < 20 ms), max {:.2} ms",
         percentile(&latencies, 0.50).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
@@ -265,8 +260,9 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
     // database's own work on the same cores, and cores idle while a commit waits.
     let us = |rate: f64| 1e6 / rate;
     println!(
-        "  HTTP alone (GET /healthz, same client): best {best_floor:.0}/s (rounds: {})",
-        list(&floors)
+        "  HTTP alone (GET /healthz, same client): best {best_floor:.0}/s (rounds: {}); driver CPU per request: {} us",
+        list(&floor_rates),
+        driver_us(&floors)
     );
     println!(
         "  per callback: {:.0} us = verify {:.0} + HTTP {:.0} + rest (JSON, SQL, database) {:.0}; \
