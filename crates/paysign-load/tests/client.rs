@@ -204,7 +204,8 @@ async fn closing_server(idle: Duration, keep_alive: bool) -> (String, Arc<Atomic
 
 #[tokio::test]
 async fn survives_the_server_closing_an_idle_keep_alive_connection() {
-    let (url, served) = closing_server(Duration::from_millis(30), true).await;
+    // Long enough that two back-to-back requests never straddle it, even on a busy machine.
+    let (url, served) = closing_server(Duration::from_millis(300), true).await;
     let client = Client::new(&url).unwrap();
     let path = uri("/callbacks");
     client
@@ -217,7 +218,7 @@ async fn survives_the_server_closing_an_idle_keep_alive_connection() {
         .unwrap();
     assert_eq!(client.connections_opened(), 1);
     // The server closes the idle connection; the next request goes out on a new one.
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
     client
         .deliver(&path, Bytes::from_static(b"3"))
         .await
