@@ -16,6 +16,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::callbacks::{Outcome, Refusal};
@@ -177,16 +179,54 @@ async fn writer(
     metrics: crate::metrics::Metrics,
 ) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
-    // Waits for one callback, then takes every other that queued meanwhile: under load the
-    // batch is what arrived during the previous commit; alone, a callback waits for nobody.
-    while queue.lock().await.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let items: Vec<Verified> = jobs.iter().map(|j| j.item.clone()).collect();
-        let outcomes = apply_batch(&db, &items, &stats).await;
+    // The writer keeps one connection: its prepared statements and SQLite's page cache stay
+    // warm from batch to batch. After a database error it is handed back and another taken;
+    // when the pool closes (shutdown waits for every connection) the writer ends.
+    let mut conn: Option<PoolConnection<Any>> = None;
+    let closing = db.pool.close_event();
+    tokio::pin!(closing);
+    loop {
+        // Waits for one callback, then takes every other that queued meanwhile: under load the
+        // batch is what arrived during the previous commit; alone, a callback waits for nobody.
+        let taken = tokio::select! {
+            n = async { queue.lock().await.recv_many(&mut jobs, MAX_BATCH).await } => n,
+            () = &mut closing => 0,
+        };
+        if taken == 0 {
+            break;
+        }
+        let (items, replies): (Vec<Verified>, Vec<oneshot::Sender<Outcome>>) =
+            jobs.drain(..).map(|j| (j.item, j.reply)).unzip();
+        if conn.is_none() {
+            conn = db.connection().await.map_err(log_db_error).ok();
+        }
+        let outcomes = match conn.as_mut() {
+            Some(c) => apply_batch_on(&db, c, &items, &stats).await,
+            None => vec![Outcome::Refused(Refusal::Internal); items.len()],
+        };
+        if outcomes.contains(&Outcome::Refused(Refusal::Internal)) {
+            conn = None;
+        }
         metrics.callback_batch(items.len());
-        for (job, outcome) in jobs.drain(..).zip(outcomes) {
+        for (reply, outcome) in replies.into_iter().zip(outcomes) {
             // The handler may be gone (client hung up); the callback is stored either way and
             // its next delivery is a duplicate.
-            let _ = job.reply.send(outcome);
+            let _ = reply.send(outcome);
+        }
+    }
+}
+
+fn log_db_error(e: sqlx::Error) {
+    tracing::error!(error = %e, "callback writer: no database connection");
+}
+
+/// [`apply_batch_on`] on a connection taken from the pool for this batch.
+pub async fn apply_batch(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<Outcome> {
+    match db.connection().await {
+        Ok(mut conn) => apply_batch_on(db, &mut conn, items, stats).await,
+        Err(e) => {
+            log_db_error(e);
+            vec![Outcome::Refused(Refusal::Internal); items.len()]
         }
     }
 }
@@ -194,13 +234,15 @@ async fn writer(
 /// Checks `items`' payments against the stored orders (one query), applies the rest in one
 /// transaction (members retried alone if it fails) and returns each one's outcome, in order.
 /// Every `Applied`/`Duplicate` returned is committed.
-pub async fn apply_batch(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<Outcome> {
-    let checked = check_payments(db, items).await;
-    let ready: Vec<Verified> = checked
-        .iter()
-        .filter_map(|c| c.as_ref().ok().cloned())
-        .collect();
-    let mut applied = apply_checked(db, &ready, stats).await.into_iter();
+pub async fn apply_batch_on(
+    db: &Db,
+    conn: &mut AnyConnection,
+    items: &[Verified],
+    stats: &CommitStats,
+) -> Vec<Outcome> {
+    let checked = check_payments(conn, items).await;
+    let ready: Vec<&Verified> = checked.iter().filter_map(|c| c.as_ref().ok()).collect();
+    let mut applied = apply_checked(db, conn, &ready, stats).await.into_iter();
     checked
         .into_iter()
         .map(|c| match c {
@@ -212,8 +254,12 @@ pub async fn apply_batch(db: &Db, items: &[Verified], stats: &CommitStats) -> Ve
         .collect()
 }
 
-/// Resolves every `Change::Payment` against the order, or else the debit, it names.
-async fn check_payments(db: &Db, items: &[Verified]) -> Vec<Result<Verified, Outcome>> {
+/// Resolves every `Change::Payment` against the order, or else the debit, it names (amounts and
+/// currencies never change once stored, so this reads them before the transaction).
+async fn check_payments(
+    conn: &mut AnyConnection,
+    items: &[Verified],
+) -> Vec<Result<Verified, Outcome>> {
     let numbers: Vec<&str> = items
         .iter()
         .filter_map(|v| match &v.change {
@@ -223,7 +269,7 @@ async fn check_payments(db: &Db, items: &[Verified]) -> Vec<Result<Verified, Out
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let terms = match store::payment_terms(db, &numbers).await {
+    let terms = match store::payment_terms(conn, &numbers).await {
         Ok(terms) => Some(terms),
         Err(e) => {
             tracing::error!(error = %e, "callback check failed: database error");
@@ -278,7 +324,12 @@ async fn check_payments(db: &Db, items: &[Verified]) -> Vec<Result<Verified, Out
         .collect()
 }
 
-async fn apply_checked(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<Outcome> {
+async fn apply_checked(
+    db: &Db,
+    conn: &mut AnyConnection,
+    items: &[&Verified],
+    stats: &CommitStats,
+) -> Vec<Outcome> {
     // The first of each callbackId leads; later copies in this batch follow its outcome.
     let mut leader_of: HashMap<&str, usize> = HashMap::new();
     let mut leaders: Vec<&Verified> = Vec::new();
@@ -304,7 +355,7 @@ async fn apply_checked(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<
         .filter_map(|&i| leaders.get(i).copied())
         .collect();
 
-    let sorted_outcomes = match apply_in_one_transaction(db, &sorted).await {
+    let sorted_outcomes = match apply_in_one_transaction(db, conn, &sorted).await {
         Ok(outcomes) => {
             stats.batches.fetch_add(1, Ordering::Relaxed);
             stats
@@ -321,7 +372,7 @@ async fn apply_checked(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<
             stats.split.fetch_add(1, Ordering::Relaxed);
             let mut outcomes = Vec::with_capacity(sorted.len());
             for v in &sorted {
-                outcomes.push(match apply_in_one_transaction(db, &[*v]).await {
+                outcomes.push(match apply_in_one_transaction(db, conn, &[*v]).await {
                     Ok(mut alone) => {
                         stats.batches.fetch_add(1, Ordering::Relaxed);
                         stats.callbacks.fetch_add(1, Ordering::Relaxed);
@@ -366,9 +417,13 @@ async fn apply_checked(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<
         .collect()
 }
 
-async fn apply_in_one_transaction(db: &Db, items: &[&Verified]) -> Result<Vec<Outcome>, DbError> {
+async fn apply_in_one_transaction(
+    db: &Db,
+    conn: &mut AnyConnection,
+    items: &[&Verified],
+) -> Result<Vec<Outcome>, DbError> {
     let now = time::now_ms();
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_write_on(conn).await?;
     let rows: Vec<NewCallback<'_>> = items
         .iter()
         .map(|v| NewCallback {
@@ -381,36 +436,32 @@ async fn apply_in_one_transaction(db: &Db, items: &[&Verified]) -> Result<Vec<Ou
     // Recorded first: a callbackId seen before writes nothing more, so no member ever needs
     // its changes undone alone. APPLIED provisionally; fixed below for those that change nothing.
     let new = store::insert_callbacks(&mut tx, &rows, "APPLIED", now).await?;
-    // PostgreSQL: the payments of distinct orders in one statement instead of one round trip
-    // each (the common case); everything else row by row, in the same transaction. A second
-    // callback about an order already in the statement goes row by row after it, so only one
-    // of them changes the order.
+    // The payments of distinct orders at once (the common case) instead of statements per
+    // callback; everything else row by row, in the same transaction. A second callback about
+    // an order already taken goes row by row after it, so only one of them changes the order.
     let mut at_once: HashMap<&str, &str> = HashMap::new();
-    let mut paid_now = HashSet::new();
-    if db.dialect == Dialect::Postgres {
-        let mut orders = Vec::new();
-        let mut taken = HashSet::new();
-        for v in items.iter().filter(|v| new.contains(&v.callback_id)) {
-            if let Change::Paid {
-                merc_order_no,
-                sys_trans_order_no,
-                finish_time,
-                finish_ms,
-            } = &v.change
-            {
-                if taken.insert(merc_order_no.as_str()) {
-                    at_once.insert(&v.callback_id, merc_order_no);
-                    orders.push(PaidOrder {
-                        merc_order_no,
-                        sys_trans_order_no: Some(sys_trans_order_no),
-                        finish_time: finish_time.as_deref(),
-                        paid_ms: *finish_ms,
-                    });
-                }
+    let mut orders = Vec::new();
+    let mut taken = HashSet::new();
+    for v in items.iter().filter(|v| new.contains(&v.callback_id)) {
+        if let Change::Paid {
+            merc_order_no,
+            sys_trans_order_no,
+            finish_time,
+            finish_ms,
+        } = &v.change
+        {
+            if taken.insert(merc_order_no.as_str()) {
+                at_once.insert(&v.callback_id, merc_order_no);
+                orders.push(PaidOrder {
+                    merc_order_no,
+                    sys_trans_order_no: Some(sys_trans_order_no),
+                    finish_time: finish_time.as_deref(),
+                    paid_ms: *finish_ms,
+                });
             }
         }
-        paid_now = store::mark_paid_many(&mut tx, &orders, now).await?;
     }
+    let paid_now = store::mark_paid_many(&mut tx, &orders, now).await?;
     let mut outcomes = Vec::with_capacity(items.len());
     let mut unchanged: Vec<&str> = Vec::new();
     for v in items {
@@ -433,7 +484,7 @@ async fn apply_in_one_transaction(db: &Db, items: &[&Verified]) -> Result<Vec<Ou
 }
 
 async fn apply_change(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut AnyConnection,
     change: &Change,
     now: i64,
 ) -> Result<bool, DbError> {

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{Any, AnyConnection, AnyPool, SqlSafeStr, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, SqlSafeStr, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Which SQL engine is behind the pool.
@@ -41,12 +42,12 @@ pub struct Db {
 
 /// A write transaction (behind the SQLite write gate). Dropped without [`commit`](Self::commit),
 /// it rolls back.
-pub struct WriteTx {
-    tx: Transaction<'static, Any>,
+pub struct WriteTx<'c> {
+    tx: Transaction<'c, Any>,
     _gate: Option<OwnedMutexGuard<()>>,
 }
 
-impl WriteTx {
+impl WriteTx<'_> {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }
@@ -56,14 +57,14 @@ impl WriteTx {
     }
 }
 
-impl std::ops::Deref for WriteTx {
+impl std::ops::Deref for WriteTx<'_> {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
         &self.tx
     }
 }
 
-impl std::ops::DerefMut for WriteTx {
+impl std::ops::DerefMut for WriteTx<'_> {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
@@ -134,13 +135,38 @@ impl Db {
     }
 
     /// Begins a write transaction, after this process's other SQLite writers.
-    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        let gate = match &self.write_gate {
-            Some(g) => Some(Arc::clone(g).lock_owned().await),
-            None => None,
-        };
+    pub async fn begin_write(&self) -> Result<WriteTx<'static>, sqlx::Error> {
+        let gate = self.write_turn().await;
         let tx = self.pool.begin().await?;
         Ok(WriteTx { tx, _gate: gate })
+    }
+
+    /// [`begin_write`](Self::begin_write) on a connection the caller keeps (the callback
+    /// writer's, whose statements and pages stay cached). On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`), waiting for other processes on the same file in the busy
+    /// handler, instead of failing when a read inside it would have to become a write.
+    pub async fn begin_write_on<'c>(
+        &self,
+        conn: &'c mut AnyConnection,
+    ) -> Result<WriteTx<'c>, sqlx::Error> {
+        let gate = self.write_turn().await;
+        let tx = match self.dialect {
+            Dialect::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => conn.begin().await?,
+        };
+        Ok(WriteTx { tx, _gate: gate })
+    }
+
+    async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
+        match &self.write_gate {
+            Some(g) => Some(Arc::clone(g).lock_owned().await),
+            None => None,
+        }
+    }
+
+    /// A connection of the pool for the caller to keep.
+    pub async fn connection(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
+        self.pool.acquire().await
     }
 
     /// `FOR UPDATE SKIP LOCKED` where the engine has row locks (PostgreSQL); SQLite has one

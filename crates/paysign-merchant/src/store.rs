@@ -494,9 +494,11 @@ pub struct PaidOrder<'a> {
     pub paid_ms: i64,
 }
 
-/// [`mark_paid`] for several distinct orders in one statement (PostgreSQL: an `UPDATE .. FROM
-/// (VALUES ..)` in a data-modifying CTE, which also revives their contracts); returns the orders
-/// it changed. Same conditions as [`mark_paid`], row by row.
+/// [`mark_paid`] for several distinct orders at once; returns the orders it changed. Same
+/// conditions as [`mark_paid`], row by row. PostgreSQL: one statement (an `UPDATE .. FROM
+/// (VALUES ..)` in a data-modifying CTE that also revives their contracts). SQLite, which has no
+/// data-modifying CTEs: the orders in one `UPDATE .. FROM .. RETURNING`, then the contracts of
+/// those it changed in one more.
 pub async fn mark_paid_many(
     conn: &mut AnyConnection,
     orders: &[PaidOrder<'_>],
@@ -513,17 +515,23 @@ pub async fn mark_paid_many(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let text = format!(
-        "WITH v (no, sys, finish_time, paid_ms) AS (VALUES {values}), \
-         paid AS (UPDATE orders SET payment = $1, sys_trans_order_no = v.sys, \
+    let postgres = conn.backend_name() == "PostgreSQL";
+    let update_orders = "UPDATE orders SET payment = $1, sys_trans_order_no = v.sys, \
          finish_time = v.finish_time, paid_ms = v.paid_ms, updated_ms = $2 FROM v \
          WHERE orders.merc_order_no = v.no AND orders.payment IN ($3, $4) \
-         RETURNING orders.merc_order_no), \
-         revived AS (UPDATE contracts SET state = $5, updated_ms = $2, next_check_ms = $2 \
-         WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $6 \
-         AND contract_id IS NULL) \
-         SELECT merc_order_no FROM paid"
-    );
+         RETURNING orders.merc_order_no";
+    let text = if postgres {
+        format!(
+            "WITH v (no, sys, finish_time, paid_ms) AS (VALUES {values}), \
+             paid AS ({update_orders}), \
+             revived AS (UPDATE contracts SET state = $5, updated_ms = $2, next_check_ms = $2 \
+             WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $6 \
+             AND contract_id IS NULL) \
+             SELECT merc_order_no FROM paid"
+        )
+    } else {
+        format!("WITH v (no, sys, finish_time, paid_ms) AS (VALUES {values}) {update_orders}")
+    };
     let mut query = sqlx::query(sql(text))
         .bind(payment::PAID)
         .bind(now)
@@ -539,10 +547,29 @@ pub async fn mark_paid_many(
             .bind(o.paid_ms);
     }
     let rows = query.fetch_all(&mut *conn).await?;
-    rows.iter()
+    let paid: std::collections::HashSet<String> = rows
+        .iter()
         .map(|r| r.try_get::<String, _>("merc_order_no"))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(DbError::from)
+        .collect::<std::result::Result<_, _>>()?;
+    if !postgres && !paid.is_empty() {
+        // A contract given up on because the payment looked failed is pending again.
+        let list = (0..paid.len())
+            .map(|i| format!("${}", i + 4))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut revive = sqlx::query(sql(format!(
+            "UPDATE contracts SET state = $1, updated_ms = $2, next_check_ms = $2 \
+             WHERE merc_order_no IN ({list}) AND state = $3 AND contract_id IS NULL"
+        )))
+        .bind(contract::PENDING)
+        .bind(now)
+        .bind(contract::NOT_SIGNED);
+        for no in &paid {
+            revive = revive.bind(no.as_str());
+        }
+        revive.execute(&mut *conn).await?;
+    }
+    Ok(paid)
 }
 
 /// The order will not take money (failed, or closed unpaid after expiry); its contract is not
@@ -1090,7 +1117,7 @@ pub async fn set_callback_outcomes(
 /// The amount and currency of the pay-and-sign orders, or else withholding debits (`true`), with
 /// these mercOrderNos, in one query: what payment notifications are checked against.
 pub async fn payment_terms(
-    db: &Db,
+    conn: &mut AnyConnection,
     merc_order_nos: &[&str],
 ) -> Result<std::collections::HashMap<String, (i64, String, bool)>> {
     let mut terms = std::collections::HashMap::new();
@@ -1111,7 +1138,7 @@ pub async fn payment_terms(
     for no in merc_order_nos {
         query = query.bind(*no);
     }
-    for r in query.fetch_all(&db.pool).await? {
+    for r in query.fetch_all(&mut *conn).await? {
         let no: String = r.try_get("merc_order_no")?;
         let debit = r.try_get::<i64, _>("debit")? != 0;
         let row = (r.try_get("amount_fen")?, r.try_get("currency")?, debit);
