@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivery_faults::{DeliveryFaultCounts, DeliveryFaultPlan};
 use crate::delivery_store::{self as ds, Attempt, Delivery};
+use crate::json_object::JsonObject;
 use crate::operator::OpError;
 use crate::server::AppState;
 
@@ -76,9 +77,10 @@ async fn faults(State(s): State<Arc<AppState>>) -> Json<FaultState> {
 /// Replaces the armed plan; callbacks held for an unfinished out-of-order group are sent now.
 async fn arm(
     State(s): State<Arc<AppState>>,
-    body: Result<Json<DeliveryFaultPlan>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<JsonObject<DeliveryFaultPlan>>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<FaultState>, OpError> {
-    let Json(plan) = body.map_err(|e| OpError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Json(JsonObject(plan)) =
+        body.map_err(|e| OpError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
     if !s.callbacks.enabled() {
         return Err(OpError::new(
             StatusCode::CONFLICT,

@@ -22,6 +22,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::json_object::JsonObject;
 use crate::lifecycle::LifecycleError;
 use crate::merchants::MerchantModel;
 use crate::rules;
@@ -290,10 +291,10 @@ struct CashierRequest {
 
 async fn cashier(
     State(s): State<Arc<AppState>>,
-    body: Result<Json<CashierRequest>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<JsonObject<CashierRequest>>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let request = match body {
-        Ok(Json(r)) => r,
+        Ok(Json(JsonObject(r))) => r,
         Err(e) => {
             let why = format!(
                 "{} (send {{\"orderStr\": \"...\", \"decision\": \"PAY_AND_SIGN\" | \"PAY_ONLY\" | \

@@ -33,6 +33,7 @@ use crate::auth;
 use crate::bills::{self, BillKind};
 use crate::clock;
 use crate::faults::{self, Before};
+use crate::json_object::JsonObject;
 use crate::lifecycle::{LifecycleError, PrepayParty, UnsignRequest};
 use crate::merchants::{Merchant, MerchantModel};
 use crate::rejection::Rejection;
@@ -145,8 +146,10 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
+    /// The body as `T`, from a JSON object only ([`JsonObject`]).
     fn json<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
         serde_json::from_str(&self.body)
+            .map(|JsonObject(value)| value)
             .map_err(|e| Rejection::argument(format!("the request body: {e}")))
     }
 

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::events::{EventKind, SandboxEvent};
 use crate::faults::{FaultCounts, FaultPlan};
+use crate::json_object::JsonObject;
 use crate::lifecycle::{LifecycleError, UnsignMode};
 use crate::merchants::Merchant;
 use crate::notifications::{self, NotificationOptions};
@@ -150,9 +151,9 @@ async fn list_merchants(State(s): AppStateRef) -> OpResult<Vec<Merchant>> {
 
 async fn register_merchant(
     State(s): AppStateRef,
-    body: Result<Json<Merchant>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<JsonObject<Merchant>>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Merchant>), OpError> {
-    let Json(m) = body.map_err(|e| OpError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Json(JsonObject(m)) = body.map_err(|e| OpError(StatusCode::BAD_REQUEST, e.body_text()))?;
     s.register_merchant(&m)
         .map_err(|e| OpError(StatusCode::BAD_REQUEST, e))?;
     Ok((StatusCode::CREATED, Json(m)))
@@ -245,10 +246,13 @@ struct UnsignBody {
 async fn user_unsign(
     State(s): AppStateRef,
     Path((merc_no, code)): Path<(String, String)>,
-    body: Result<Option<Json<UnsignBody>>, JsonRejection>,
+    body: Result<Option<Json<JsonObject<UnsignBody>>>, JsonRejection>,
 ) -> OpResult<store::Contract> {
     let body = body.map_err(bad_json)?;
-    let mode = match body.and_then(|Json(b)| b.change_mode).as_deref() {
+    let mode = match body
+        .and_then(|Json(JsonObject(b))| b.change_mode)
+        .as_deref()
+    {
         None | Some("USER_UNSIGN") => UnsignMode::User,
         Some("PLATFORM_UNSIGN") => UnsignMode::Platform,
         Some(other) => {
@@ -286,9 +290,11 @@ impl Default for CompleteBody {
 async fn complete_refund(
     State(s): AppStateRef,
     Path((merc_no, no)): Path<(String, String)>,
-    body: Result<Option<Json<CompleteBody>>, JsonRejection>,
+    body: Result<Option<Json<JsonObject<CompleteBody>>>, JsonRejection>,
 ) -> OpResult<store::Refund> {
-    let success = body.map_err(bad_json)?.is_none_or(|Json(b)| b.success);
+    let success = body
+        .map_err(bad_json)?
+        .is_none_or(|Json(JsonObject(b))| b.success);
     Ok(Json(s.lifecycle.finish_refund(&merc_no, &no, success)?))
 }
 
@@ -389,9 +395,9 @@ const MAX_CLOCK_OFFSET_MS: i64 = 100 * 366 * 24 * 3_600_000;
 
 async fn advance_clock(
     State(s): AppStateRef,
-    body: Result<Json<Advance>, JsonRejection>,
+    body: Result<Json<JsonObject<Advance>>, JsonRejection>,
 ) -> OpResult<ClockInfo> {
-    let Json(a) = body.map_err(bad_json)?;
+    let Json(JsonObject(a)) = body.map_err(bad_json)?;
     let within = s
         .clock
         .offset_ms()
@@ -426,9 +432,10 @@ async fn get_faults(State(s): AppStateRef) -> Json<FaultState> {
 
 async fn arm_faults(
     State(s): AppStateRef,
-    body: Result<Json<FaultPlan>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<JsonObject<FaultPlan>>, JsonRejection>,
 ) -> Result<Json<FaultState>, OpError> {
-    let Json(plan) = body.map_err(|e| OpError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Json(JsonObject(plan)) =
+        body.map_err(|e| OpError(StatusCode::BAD_REQUEST, e.body_text()))?;
     s.faults.arm(plan);
     Ok(Json(FaultState {
         armed: s.faults.plan(),

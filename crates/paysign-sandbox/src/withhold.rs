@@ -37,6 +37,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock;
 use crate::events::{EventKind, SandboxEvent};
+use crate::json_object::JsonObject;
 use crate::lifecycle::LifecycleError;
 use crate::merchants::{Merchant, MerchantModel};
 use crate::notifications::{NotificationError, OutgoingNotification};
@@ -760,9 +761,10 @@ async fn get_settings(State(s): AppStateRef) -> Json<WithholdSettings> {
 
 async fn set_settings(
     State(s): AppStateRef,
-    body: Result<Json<WithholdSettings>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<JsonObject<WithholdSettings>>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<WithholdSettings>, OpError> {
-    let Json(settings) = body.map_err(|e| OpError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Json(JsonObject(settings)) =
+        body.map_err(|e| OpError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
     s.withhold
         .set(settings)
         .map_err(|e| OpError::new(StatusCode::BAD_REQUEST, e))?;

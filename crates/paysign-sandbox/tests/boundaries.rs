@@ -1,9 +1,10 @@
 //! Bad input at every boundary of the sandbox, over real HTTP on loopback: the merchant API
 //! (answers stay signed Payment Kit envelopes), the cashier and the operator API (answers are
-//! `{"error": ...}`). Bodies over the cap (with a length, chunked), wrong JSON types, bytes that
-//! are not UTF-8, wrong Content-Types and charsets, truncated JSON, deep nesting, duplicate keys,
-//! huge numbers, and clients that trickle their head or body. Each case gets a typed error, the
-//! sandbox answers the next request, and nothing is stored.
+//! `{"error": ...}`). Bodies over the cap (with a length, chunked), wrong JSON types, bodies that
+//! are not a JSON object (an array of the fields, a string, `null`), bytes that are not UTF-8,
+//! wrong Content-Types and charsets, truncated JSON, deep nesting, duplicate keys, huge numbers,
+//! and clients that trickle their head or body. Each case gets a typed error, the sandbox answers
+//! the next request, and nothing is stored.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,9 +18,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::*;
+use paysign_crypto::PrivateKey;
 use paysign_pas::auth::HttpMethod;
-use paysign_pas::endpoints as ep;
-use paysign_sandbox::ServeLimits;
+use paysign_pas::endpoints::{self as ep, MerchantModel as PasModel, PrepayChannel};
+use paysign_pas::OrderStrBuilder;
+use paysign_sandbox::{AutoResult, CallbackOptions, MerchantModel, ServeLimits, WithholdSettings};
 use paysign_serve::testing::{self, chunked, head, request, Answer, Ending};
 use serde_json::{json, Value};
 
@@ -511,5 +514,204 @@ async fn slow_clients_are_cut_off_while_others_are_served() {
     assert_eq!(after[0].1, before[0].1 + 1);
     let (_, orders) = fx.op_get("/sandbox/orders").await;
     assert!(!orders.to_string().contains("SLOW-1"), "{orders}");
+    fx.sandbox.shutdown().await.unwrap();
+}
+
+/// The values of a JSON object's members in the order written: the array serde's derived
+/// readers take for the struct that object describes.
+fn values_in_order(object: &str) -> Vec<Value> {
+    struct InOrder(Vec<Value>);
+    impl<'de> serde::Deserialize<'de> for InOrder {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Members;
+            impl<'de> serde::de::Visitor<'de> for Members {
+                type Value = InOrder;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<InOrder, A::Error> {
+                    let mut values = Vec::new();
+                    while let Some((_, value)) = map.next_entry::<String, Value>()? {
+                        values.push(value);
+                    }
+                    Ok(InOrder(values))
+                }
+            }
+            d.deserialize_map(Members)
+        }
+    }
+    serde_json::from_str::<InOrder>(object).unwrap().0
+}
+
+/// Bodies that are JSON but not an object, made from a valid object body: its values as an
+/// array (which serde's derived readers would take as the struct), the object sent as a
+/// string, a number and `null`.
+fn not_objects(object: &str) -> Vec<(&'static str, Vec<u8>)> {
+    let array = Value::Array(values_in_order(object)).to_string();
+    vec![
+        ("its values as an array", array.clone().into_bytes()),
+        (
+            "its values as an array after blanks",
+            format!(" \r\n\t{array}").into_bytes(),
+        ),
+        (
+            "the object as a string",
+            Value::String(object.to_owned()).to_string().into_bytes(),
+        ),
+        ("a number", b"60000".to_vec()),
+        ("null", b"null".to_vec()),
+    ]
+}
+
+/// What the operator API shows of the sandbox's state, minus what moves by itself (the clock's
+/// reading, callback delivery attempts) and the counts of requests seen.
+async fn state(fx: &Fixture) -> Vec<(&'static str, Value)> {
+    let mut out = Vec::new();
+    for path in [
+        "/sandbox/merchants",
+        "/sandbox/orders",
+        "/sandbox/contracts",
+        "/sandbox/refunds",
+        "/sandbox/debits",
+        "/sandbox/events",
+        "/sandbox/withhold-settings",
+    ] {
+        let (status, body) = fx.op_get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        out.push((path, body));
+    }
+    let clock = fx.op_get("/sandbox/clock").await.1;
+    out.push(("clock offset", clock["offsetMs"].clone()));
+    let faults = fx.op_get("/sandbox/faults").await.1;
+    out.push(("faults armed", faults["armed"].clone()));
+    let delivery = fx.op_get("/sandbox/callback-faults").await.1;
+    out.push(("callback faults armed", delivery["armed"].clone()));
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_that_are_not_json_objects_are_refused_and_change_nothing() {
+    // Delivering callbacks, so that a delivery fault plan can be armed (to loopback hosts only:
+    // the callbacks of these orders, to merchant.example, are never sent).
+    let fx = Fixture::start_with(|o| o.callbacks = Some(CallbackOptions::default())).await;
+    let client = fx.client(DIRECT);
+    // An open order and its orderStr; a paid order with a signed contract and a refund in progress.
+    let open = client
+        .pas_prepay(&direct_prepay("OBJ-OPEN", 1990), PrepayChannel::App)
+        .await
+        .unwrap();
+    let order_str = OrderStrBuilder::new(fx.signer(DIRECT), PasModel::Direct)
+        .build(Some(DIRECT_APP), &open.prepay_id, now_ms())
+        .unwrap();
+    client
+        .pas_prepay(&direct_prepay("OBJ-PAID", 1990), PrepayChannel::App)
+        .await
+        .unwrap();
+    fx.act(&format!("/sandbox/orders/{DIRECT}/OBJ-PAID/pay"))
+        .await;
+    fx.act(&format!("/sandbox/contracts/{DIRECT}/C-OBJ-PAID/sign"))
+        .await;
+    client
+        .refund(&refund_request("OBJ-PAID", "OBJ-R", Some(100)))
+        .await
+        .unwrap();
+    let before = state(&fx).await;
+
+    let new_merchant = serde_json::to_string(&merchant(
+        "109000000009",
+        "AUTH-OBJ",
+        MerchantModel::Direct,
+        &PrivateKey::generate_sm2().unwrap(),
+    ))
+    .unwrap();
+    let settings = serde_json::to_string(&WithholdSettings {
+        max_debits: 1,
+        window_ms: 1_000,
+        auto_result: AutoResult::Fail,
+        auto_delay_ms: 0,
+    })
+    .unwrap();
+    // (path, a valid object body): each would change something if accepted.
+    let operator: Vec<(String, String)> = vec![
+        ("/sandbox/merchants".into(), new_merchant),
+        (
+            "/sandbox/cashier".into(),
+            format!(
+                r#"{{"orderStr":{},"decision":"PAY_AND_SIGN"}}"#,
+                json!(order_str)
+            ),
+        ),
+        (
+            format!("/sandbox/contracts/{DIRECT}/C-OBJ-PAID/unsign"),
+            r#"{"changeMode":"PLATFORM_UNSIGN"}"#.into(),
+        ),
+        (
+            format!("/sandbox/refunds/{DIRECT}/OBJ-R/complete"),
+            r#"{"success":false}"#.into(),
+        ),
+        ("/sandbox/clock".into(), r#"{"advanceMs":60000}"#.into()),
+        ("/sandbox/faults".into(), r#"{"dropConnections":5}"#.into()),
+        ("/sandbox/callback-faults".into(), r#"{"drop":3}"#.into()),
+        ("/sandbox/withhold-settings".into(), settings),
+    ];
+    let json_type = ("Content-Type", "application/json");
+    for (path, object) in &operator {
+        for (case, body) in not_objects(object) {
+            let case = format!("{path}, {case}");
+            let answer =
+                testing::send(addr(&fx), &request("POST", path, &[json_type], &body)).await;
+            assert_op_error(&answer, 400, &case);
+            let error: Value = serde_json::from_slice(&answer.body).unwrap();
+            let why = error["error"].as_str().unwrap();
+            assert!(why.contains("expected a JSON object"), "{case}: {why}");
+        }
+    }
+
+    // The Payment Kit merchant API: a signed INVALID_PARAMETER refusal, as its signature covers
+    // the canonical string of a JSON object only.
+    let prepay = serde_json::to_string(&direct_prepay("OBJ-NEW", 1500)).unwrap();
+    let refund = serde_json::to_string(&refund_request("OBJ-PAID", "OBJ-R2", Some(100))).unwrap();
+    for (path, object) in [
+        (ep::DIRECT_PREPAY_APP, &prepay),
+        (ep::DIRECT_REFUND, &refund),
+    ] {
+        for (case, body) in not_objects(object) {
+            let case = format!("{path}, {case}");
+            let header = pay_merc_auth(&fx, path, &body);
+            let headers = [("PayMercAuth", header.as_str()), json_type];
+            let answer = testing::send(addr(&fx), &request("POST", path, &headers, &body)).await;
+            assert_signed_refusal(&fx, &answer, Some("INVALID_PARAMETER"), &case);
+            let refusal: Value = serde_json::from_slice(&answer.body).unwrap();
+            let why = refusal["subDesc"].as_str().unwrap();
+            assert!(why.contains("is not a JSON object"), "{case}: {why}");
+        }
+    }
+    still_serving(&fx).await;
+    assert_eq!(state(&fx).await, before, "nothing is stored or changed");
+
+    // The same requests as objects are taken: the cases above failed for their shape alone.
+    let answer = fx
+        .raw_verified(
+            DIRECT,
+            HttpMethod::Post,
+            ep::DIRECT_PREPAY_APP,
+            &prepay,
+            |_| Some(()),
+        )
+        .await;
+    assert_eq!(answer["resultCode"], "000000", "{answer}");
+    for (path, object) in &operator {
+        let bytes = request("POST", path, &[json_type], object.as_bytes());
+        let answer = testing::send(addr(&fx), &bytes).await;
+        let created = if path == "/sandbox/merchants" {
+            201
+        } else {
+            200
+        };
+        assert_eq!(answer.status, created, "{path}: {}", answer.text());
+    }
     fx.sandbox.shutdown().await.unwrap();
 }
