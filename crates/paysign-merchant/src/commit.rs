@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::callbacks::{Outcome, Refusal};
 use crate::db::{Db, DbError, Dialect};
-use crate::store::{self, NewCallback, PaidOrder};
+use crate::store::{self, NewCallback, PaidCallback};
 use crate::time;
 
 /// Most callbacks one transaction takes (bounds the statement's parameters and the time a
@@ -433,16 +433,14 @@ async fn apply_in_one_transaction(
             raw_body: &v.raw,
         })
         .collect();
-    // Recorded first: a callbackId seen before writes nothing more, so no member ever needs
-    // its changes undone alone. APPLIED provisionally; fixed below for those that change nothing.
-    let new = store::insert_callbacks(&mut tx, &rows, "APPLIED", now).await?;
-    // The payments of distinct orders at once (the common case) instead of statements per
-    // callback; everything else row by row, in the same transaction. A second callback about
-    // an order already taken goes row by row after it, so only one of them changes the order.
+    // The payments of distinct orders go with the recording (the common case: one round trip
+    // for the batch); everything else row by row after it, in the same transaction. A second
+    // callback about an order already taken goes row by row too, so only one of them changes
+    // the order.
     let mut at_once: HashMap<&str, &str> = HashMap::new();
-    let mut orders = Vec::new();
+    let mut pays = Vec::new();
     let mut taken = HashSet::new();
-    for v in items.iter().filter(|v| new.contains(&v.callback_id)) {
+    for v in items {
         if let Change::Paid {
             merc_order_no,
             sys_trans_order_no,
@@ -452,7 +450,8 @@ async fn apply_in_one_transaction(
         {
             if taken.insert(merc_order_no.as_str()) {
                 at_once.insert(&v.callback_id, merc_order_no);
-                orders.push(PaidOrder {
+                pays.push(PaidCallback {
+                    callback_id: &v.callback_id,
                     merc_order_no,
                     sys_trans_order_no: Some(sys_trans_order_no),
                     finish_time: finish_time.as_deref(),
@@ -461,7 +460,9 @@ async fn apply_in_one_transaction(
             }
         }
     }
-    let paid_now = store::mark_paid_many(&mut tx, &orders, now).await?;
+    // Recorded first: a callbackId seen before writes nothing more, so no member ever needs
+    // its changes undone alone. APPLIED; fixed below for those that change nothing.
+    let store::Recorded { new, paid } = store::record_and_pay(&mut tx, &rows, &pays, now).await?;
     let mut outcomes = Vec::with_capacity(items.len());
     let mut unchanged: Vec<&str> = Vec::new();
     for v in items {
@@ -470,7 +471,7 @@ async fn apply_in_one_transaction(
             continue;
         }
         let changed = match at_once.get(v.callback_id.as_str()) {
-            Some(&no) => paid_now.contains(no),
+            Some(&no) => paid.contains(no),
             None => apply_change(&mut tx, &v.change, now).await?,
         };
         if !changed {

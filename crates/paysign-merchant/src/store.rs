@@ -485,93 +485,6 @@ pub async fn mark_paid(
     Ok(changed > 0)
 }
 
-/// One order to mark paid with [`mark_paid_many`].
-#[derive(Debug, Clone, Copy)]
-pub struct PaidOrder<'a> {
-    pub merc_order_no: &'a str,
-    pub sys_trans_order_no: Option<&'a str>,
-    pub finish_time: Option<&'a str>,
-    pub paid_ms: i64,
-}
-
-/// [`mark_paid`] for several distinct orders at once; returns the orders it changed. Same
-/// conditions as [`mark_paid`], row by row. PostgreSQL: one statement (an `UPDATE .. FROM
-/// (VALUES ..)` in a data-modifying CTE that also revives their contracts). SQLite, which has no
-/// data-modifying CTEs: the orders in one `UPDATE .. FROM .. RETURNING`, then the contracts of
-/// those it changed in one more.
-pub async fn mark_paid_many(
-    conn: &mut AnyConnection,
-    orders: &[PaidOrder<'_>],
-    now: i64,
-) -> Result<std::collections::HashSet<String>> {
-    if orders.is_empty() {
-        return Ok(std::collections::HashSet::new());
-    }
-    // $1..$6 are shared, then four per order: built from the count only.
-    let values = (0..orders.len())
-        .map(|i| {
-            let p = 7 + 4 * i;
-            format!("(${p}, ${}, ${}, ${})", p + 1, p + 2, p + 3)
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let postgres = conn.backend_name() == "PostgreSQL";
-    let update_orders = "UPDATE orders SET payment = $1, sys_trans_order_no = v.sys, \
-         finish_time = v.finish_time, paid_ms = v.paid_ms, updated_ms = $2 FROM v \
-         WHERE orders.merc_order_no = v.no AND orders.payment IN ($3, $4) \
-         RETURNING orders.merc_order_no";
-    let text = if postgres {
-        format!(
-            "WITH v (no, sys, finish_time, paid_ms) AS (VALUES {values}), \
-             paid AS ({update_orders}), \
-             revived AS (UPDATE contracts SET state = $5, updated_ms = $2, next_check_ms = $2 \
-             WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $6 \
-             AND contract_id IS NULL) \
-             SELECT merc_order_no FROM paid"
-        )
-    } else {
-        format!("WITH v (no, sys, finish_time, paid_ms) AS (VALUES {values}) {update_orders}")
-    };
-    let mut query = sqlx::query(sql(text))
-        .bind(payment::PAID)
-        .bind(now)
-        .bind(payment::PENDING)
-        .bind(payment::NOT_PAID)
-        .bind(contract::PENDING)
-        .bind(contract::NOT_SIGNED);
-    for o in orders {
-        query = query
-            .bind(o.merc_order_no)
-            .bind(o.sys_trans_order_no)
-            .bind(o.finish_time)
-            .bind(o.paid_ms);
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
-    let paid: std::collections::HashSet<String> = rows
-        .iter()
-        .map(|r| r.try_get::<String, _>("merc_order_no"))
-        .collect::<std::result::Result<_, _>>()?;
-    if !postgres && !paid.is_empty() {
-        // A contract given up on because the payment looked failed is pending again.
-        let list = (0..paid.len())
-            .map(|i| format!("${}", i + 4))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut revive = sqlx::query(sql(format!(
-            "UPDATE contracts SET state = $1, updated_ms = $2, next_check_ms = $2 \
-             WHERE merc_order_no IN ({list}) AND state = $3 AND contract_id IS NULL"
-        )))
-        .bind(contract::PENDING)
-        .bind(now)
-        .bind(contract::NOT_SIGNED);
-        for no in &paid {
-            revive = revive.bind(no.as_str());
-        }
-        revive.execute(&mut *conn).await?;
-    }
-    Ok(paid)
-}
-
 /// The order will not take money (failed, or closed unpaid after expiry); its contract is not
 /// signed either.
 pub async fn mark_not_paid(
@@ -1040,7 +953,7 @@ pub async fn mark_debit_failed(
 
 // ------------------------------------------------------------------ callbacks
 
-/// One verified notification to record (see [`insert_callbacks`]).
+/// One verified notification to record with [`record_and_pay`].
 #[derive(Debug, Clone, Copy)]
 pub struct NewCallback<'a> {
     pub callback_id: &'a str,
@@ -1049,48 +962,146 @@ pub struct NewCallback<'a> {
     pub raw_body: &'a str,
 }
 
-/// Records several verified notifications in one statement, all with `outcome`; returns the
-/// callbackIds that were new (the others were recorded before, or earlier in `rows`, and are
-/// left as they were). Rows are inserted in the order given: callers sort them, so that two
-/// instances inserting overlapping sets take the key locks in the same order.
-pub async fn insert_callbacks(
+/// A recorded payment notification that pays its order, if it is new (see [`record_and_pay`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PaidCallback<'a> {
+    pub callback_id: &'a str,
+    pub merc_order_no: &'a str,
+    pub sys_trans_order_no: Option<&'a str>,
+    pub finish_time: Option<&'a str>,
+    pub paid_ms: i64,
+}
+
+/// What [`record_and_pay`] did.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// The callbackIds recorded now (the others were recorded before, or earlier in the rows).
+    pub new: std::collections::HashSet<String>,
+    /// The orders paid now.
+    pub paid: std::collections::HashSet<String>,
+}
+
+/// A recorded outcome no committed row ever has: on SQLite it marks, within the transaction,
+/// the rows this call records, so the statements after the insert touch only their orders.
+const RECORDING: &str = "RECORDING";
+
+/// In one round trip: records `rows` (outcome `APPLIED`, in the order given: callers sort them
+/// so that two instances take the key locks in the same order), then, for each of `pays` whose
+/// callback was recorded now, applies [`mark_paid`] to its order (same conditions, contract
+/// revived). Each of `pays` names one of `rows`, and no two the same order. Callers mark
+/// `NO_CHANGE` the new ones whose order was not paid now. PostgreSQL: one statement of
+/// data-modifying CTEs. SQLite, which has none: four statements in one call, the new rows
+/// marked [`RECORDING`] until the last; run it inside a write transaction.
+pub async fn record_and_pay(
     conn: &mut AnyConnection,
     rows: &[NewCallback<'_>],
-    outcome: &str,
-    received_ms: i64,
-) -> Result<std::collections::HashSet<String>> {
+    pays: &[PaidCallback<'_>],
+    now: i64,
+) -> Result<Recorded> {
     if rows.is_empty() {
-        return Ok(std::collections::HashSet::new());
+        return Ok(Recorded::default());
     }
-    // $1 outcome, $2 received_ms, then four per row: built from the row count only.
-    let values = (0..rows.len())
-        .map(|i| {
-            let p = 3 + 4 * i;
-            format!("(${p}, ${}, ${}, $1, $2, ${})", p + 1, p + 2, p + 3)
-        })
+    let postgres = conn.backend_name() == "PostgreSQL";
+    // Shared parameters $1..$8, then five per row, then five per payment: the text is built
+    // from the counts only.
+    let row_values = |i: usize| {
+        let p = 9 + 5 * i;
+        format!("(${p}, ${}, ${}, ${}, $1, ${})", p + 1, p + 2, p + 3, p + 4)
+    };
+    let first_pay = 9 + 5 * rows.len();
+    let pay_values = |i: usize| {
+        let p = first_pay + 5 * i;
+        format!("(${p}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4)
+    };
+    let rows_text = (0..rows.len())
+        .map(row_values)
         .collect::<Vec<_>>()
         .join(", ");
-    let text = format!(
+    let pays_text = (0..pays.len())
+        .map(pay_values)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let insert = format!(
         "INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
-         VALUES {values} ON CONFLICT (callback_id) DO NOTHING RETURNING callback_id"
+         VALUES {rows_text} ON CONFLICT (callback_id) DO NOTHING"
     );
-    let mut query = sqlx::query(sql(text)).bind(outcome).bind(received_ms);
+    let v = format!("v (cb, no, sys, finish_time, paid_ms) AS (VALUES {pays_text})");
+    let text = match (postgres, pays.is_empty()) {
+        (_, true) => format!("{insert} RETURNING 'new' AS tag, callback_id AS id"),
+        (true, false) => format!(
+            "WITH ins AS ({insert} RETURNING callback_id), {v}, \
+             paid AS (UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, \
+             finish_time = v.finish_time, paid_ms = v.paid_ms, updated_ms = $1 \
+             FROM v JOIN ins ON ins.callback_id = v.cb \
+             WHERE orders.merc_order_no = v.no AND orders.payment IN ($7, $8) \
+             RETURNING orders.merc_order_no), \
+             revived AS (UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 \
+             WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $6 \
+             AND contract_id IS NULL) \
+             SELECT 'new' AS tag, callback_id AS id FROM ins \
+             UNION ALL SELECT 'paid' AS tag, merc_order_no AS id FROM paid"
+        ),
+        // The contracts first, while "the order can still be paid" says which ones this call
+        // pays: the same condition the orders' update applies next.
+        (false, false) => format!(
+            "{insert} RETURNING 'new' AS tag, callback_id AS id; \
+             WITH {v} UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 \
+             WHERE state = $6 AND contract_id IS NULL AND merc_order_no IN \
+             (SELECT v.no FROM v JOIN callbacks c ON c.callback_id = v.cb AND c.outcome = $3 \
+             JOIN orders o ON o.merc_order_no = v.no AND o.payment IN ($7, $8)); \
+             WITH {v} UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, \
+             finish_time = v.finish_time, paid_ms = v.paid_ms, updated_ms = $1 FROM v \
+             WHERE orders.merc_order_no = v.no AND orders.payment IN ($7, $8) \
+             AND EXISTS (SELECT 1 FROM callbacks c WHERE c.callback_id = v.cb AND c.outcome = $3) \
+             RETURNING 'paid' AS tag, orders.merc_order_no AS id; \
+             WITH {v} UPDATE callbacks SET outcome = $2 \
+             WHERE callback_id IN (SELECT cb FROM v) AND outcome = $3"
+        ),
+    };
+    let paying: std::collections::HashSet<&str> = pays.iter().map(|p| p.callback_id).collect();
+    let mut query = sqlx::query(sql(text))
+        .bind(now)
+        .bind("APPLIED")
+        .bind(RECORDING)
+        .bind(payment::PAID)
+        .bind(contract::PENDING)
+        .bind(contract::NOT_SIGNED)
+        .bind(payment::PENDING)
+        .bind(payment::NOT_PAID);
     for r in rows {
+        let outcome = if !postgres && paying.contains(r.callback_id) {
+            RECORDING
+        } else {
+            "APPLIED"
+        };
         query = query
             .bind(r.callback_id)
             .bind(r.kind)
             .bind(r.subject)
+            .bind(outcome)
             .bind(r.raw_body);
     }
-    let inserted = query.fetch_all(&mut *conn).await?;
-    inserted
-        .iter()
-        .map(|r| r.try_get::<String, _>("callback_id"))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(DbError::from)
+    for p in pays {
+        query = query
+            .bind(p.callback_id)
+            .bind(p.merc_order_no)
+            .bind(p.sys_trans_order_no)
+            .bind(p.finish_time)
+            .bind(p.paid_ms);
+    }
+    let mut recorded = Recorded::default();
+    for row in query.fetch_all(&mut *conn).await? {
+        let tag: String = row.try_get("tag")?;
+        let id: String = row.try_get("id")?;
+        match tag.as_str() {
+            "new" => recorded.new.insert(id),
+            _ => recorded.paid.insert(id),
+        };
+    }
+    Ok(recorded)
 }
 
-/// Sets how recorded notifications ended (after [`insert_callbacks`] recorded them provisionally).
+/// Sets how recorded notifications ended (after [`record_and_pay`] recorded them as applied).
 pub async fn set_callback_outcomes(
     conn: &mut AnyConnection,
     callback_ids: &[&str],

@@ -402,6 +402,18 @@ impl Bench {
 
     /// POSTs a notification body to an instance's callback endpoint: (status, answer).
     pub async fn deliver_to(&self, server: usize, endpoint: &str, body: &str) -> (u16, String) {
+        self.try_deliver_to(server, endpoint, body)
+            .await
+            .unwrap_or_else(|e| panic!("delivering to /paysign/callbacks/{endpoint}: {e}"))
+    }
+
+    /// [`deliver_to`](Self::deliver_to), with a transport error returned instead of a panic.
+    pub async fn try_deliver_to(
+        &self,
+        server: usize,
+        endpoint: &str,
+        body: &str,
+    ) -> Result<(u16, String), reqwest::Error> {
         let r = self
             .http
             .post(format!(
@@ -411,10 +423,9 @@ impl Bench {
             .header("Content-Type", "application/json; charset=UTF-8")
             .body(body.to_owned())
             .send()
-            .await
-            .unwrap();
+            .await?;
         let status = r.status().as_u16();
-        (status, r.text().await.unwrap())
+        Ok((status, r.text().await?))
     }
 
     pub async fn deliver(&self, endpoint: &str, body: &str) -> (u16, String) {
