@@ -985,13 +985,80 @@ pub struct Recorded {
 /// the rows this call records, so the statements after the insert touch only their orders.
 const RECORDING: &str = "RECORDING";
 
-/// In one round trip: records `rows` (outcome `APPLIED`, in the order given: callers sort them
-/// so that two instances take the key locks in the same order), then, for each of `pays` whose
-/// callback was recorded now, applies [`mark_paid`] to its order (same conditions, contract
-/// revived). Each of `pays` names one of `rows`, and no two the same order. Callers mark
-/// `NO_CHANGE` the new ones whose order was not paid now. PostgreSQL: one statement of
-/// data-modifying CTEs. SQLite, which has none: four statements in one call, the new rows
-/// marked [`RECORDING`] until the last; run it inside a write transaction.
+/// A batch as one JSON text parameter: one statement text for every batch size, so each
+/// connection prepares and plans it once (texts built from the count filled the statement
+/// cache with one entry per size and made PostgreSQL plan nearly every batch anew).
+fn batch_json<T: serde::Serialize>(rows: &T) -> Result<String> {
+    serde_json::to_string(rows).map_err(|e| DbError::Sql(sqlx::Error::Encode(Box::new(e))))
+}
+
+#[derive(serde::Serialize)]
+struct RowJson<'a> {
+    cb: &'a str,
+    kind: &'a str,
+    subject: &'a str,
+    outcome: &'a str,
+    raw: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct PayJson<'a> {
+    cb: &'a str,
+    no: &'a str,
+    sys: Option<&'a str>,
+    ft: Option<&'a str>,
+    pm: i64,
+}
+
+/// [`record_and_pay`] on PostgreSQL: one statement of data-modifying CTEs ($3, SQLite's marker,
+/// is bound for both dialects and unused here).
+const RECORD_AND_PAY_POSTGRES: &str = "\
+    WITH r AS (SELECT * FROM json_to_recordset($9::json) \
+      AS r (cb text, kind text, subject text, outcome text, raw text)), \
+    ins AS (INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
+      SELECT cb, kind, subject, $2, $1, raw FROM r ORDER BY cb \
+      ON CONFLICT (callback_id) DO NOTHING RETURNING callback_id), \
+    v AS (SELECT * FROM json_to_recordset($10::json) \
+      AS v (cb text, no text, sys text, ft text, pm bigint)), \
+    paid AS (UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, finish_time = v.ft, \
+      paid_ms = v.pm, updated_ms = $1 FROM v JOIN ins ON ins.callback_id = v.cb \
+      WHERE orders.merc_order_no = v.no AND orders.payment IN ($7, $8) \
+      RETURNING orders.merc_order_no), \
+    revived AS (UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 \
+      WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $6 \
+      AND contract_id IS NULL) \
+    SELECT 'new' AS tag, callback_id AS id FROM ins \
+    UNION ALL SELECT 'paid' AS tag, merc_order_no AS id FROM paid";
+
+/// [`record_and_pay`] on SQLite, which has no data-modifying CTEs: four statements in one call.
+/// The contracts go before the orders, while "the order can still be paid" says which ones
+/// this call pays: the same condition the orders' update applies next.
+const RECORD_AND_PAY_SQLITE: &str = "\
+    INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
+      SELECT value ->> 'cb', value ->> 'kind', value ->> 'subject', value ->> 'outcome', $1, \
+      value ->> 'raw' FROM json_each($9) WHERE true \
+      ON CONFLICT (callback_id) DO NOTHING RETURNING 'new' AS tag, callback_id AS id; \
+    WITH v (cb, no) AS (SELECT value ->> 'cb', value ->> 'no' FROM json_each($10)) \
+    UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 \
+      WHERE state = $6 AND contract_id IS NULL AND merc_order_no IN \
+      (SELECT v.no FROM v JOIN callbacks c ON c.callback_id = v.cb AND c.outcome = $3 \
+      JOIN orders o ON o.merc_order_no = v.no AND o.payment IN ($7, $8)); \
+    WITH v (cb, no, sys, ft, pm) AS (SELECT value ->> 'cb', value ->> 'no', value ->> 'sys', \
+      value ->> 'ft', value ->> 'pm' FROM json_each($10)) \
+    UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, finish_time = v.ft, \
+      paid_ms = v.pm, updated_ms = $1 FROM v \
+      WHERE orders.merc_order_no = v.no AND orders.payment IN ($7, $8) \
+      AND EXISTS (SELECT 1 FROM callbacks c WHERE c.callback_id = v.cb AND c.outcome = $3) \
+      RETURNING 'paid' AS tag, orders.merc_order_no AS id; \
+    UPDATE callbacks SET outcome = $2 WHERE outcome = $3 \
+      AND callback_id IN (SELECT value ->> 'cb' FROM json_each($10))";
+
+/// In one round trip: records `rows` (outcome `APPLIED`, in callbackId order, so that two
+/// instances take the key locks in the same order), then, for each of `pays` whose callback
+/// was recorded now, applies [`mark_paid`] to its order (same conditions, contract revived).
+/// Each of `pays` names one of `rows`, and no two the same order. Callers mark `NO_CHANGE` the
+/// new ones whose order was not paid now. On SQLite, run it inside a write transaction: the
+/// rows it records are marked [`RECORDING`] until its last statement.
 pub async fn record_and_pay(
     conn: &mut AnyConnection,
     rows: &[NewCallback<'_>],
@@ -1002,64 +1069,38 @@ pub async fn record_and_pay(
         return Ok(Recorded::default());
     }
     let postgres = conn.backend_name() == "PostgreSQL";
-    // Shared parameters $1..$8, then five per row, then five per payment: the text is built
-    // from the counts only.
-    let row_values = |i: usize| {
-        let p = 9 + 5 * i;
-        format!("(${p}, ${}, ${}, ${}, $1, ${})", p + 1, p + 2, p + 3, p + 4)
-    };
-    let first_pay = 9 + 5 * rows.len();
-    let pay_values = |i: usize| {
-        let p = first_pay + 5 * i;
-        format!("(${p}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4)
-    };
-    let rows_text = (0..rows.len())
-        .map(row_values)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let pays_text = (0..pays.len())
-        .map(pay_values)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let insert = format!(
-        "INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
-         VALUES {rows_text} ON CONFLICT (callback_id) DO NOTHING"
-    );
-    let v = format!("v (cb, no, sys, finish_time, paid_ms) AS (VALUES {pays_text})");
-    let text = match (postgres, pays.is_empty()) {
-        (_, true) => format!("{insert} RETURNING 'new' AS tag, callback_id AS id"),
-        (true, false) => format!(
-            "WITH ins AS ({insert} RETURNING callback_id), {v}, \
-             paid AS (UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, \
-             finish_time = v.finish_time, paid_ms = v.paid_ms, updated_ms = $1 \
-             FROM v JOIN ins ON ins.callback_id = v.cb \
-             WHERE orders.merc_order_no = v.no AND orders.payment IN ($7, $8) \
-             RETURNING orders.merc_order_no), \
-             revived AS (UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 \
-             WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $6 \
-             AND contract_id IS NULL) \
-             SELECT 'new' AS tag, callback_id AS id FROM ins \
-             UNION ALL SELECT 'paid' AS tag, merc_order_no AS id FROM paid"
-        ),
-        // The contracts first, while "the order can still be paid" says which ones this call
-        // pays: the same condition the orders' update applies next.
-        (false, false) => format!(
-            "{insert} RETURNING 'new' AS tag, callback_id AS id; \
-             WITH {v} UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 \
-             WHERE state = $6 AND contract_id IS NULL AND merc_order_no IN \
-             (SELECT v.no FROM v JOIN callbacks c ON c.callback_id = v.cb AND c.outcome = $3 \
-             JOIN orders o ON o.merc_order_no = v.no AND o.payment IN ($7, $8)); \
-             WITH {v} UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, \
-             finish_time = v.finish_time, paid_ms = v.paid_ms, updated_ms = $1 FROM v \
-             WHERE orders.merc_order_no = v.no AND orders.payment IN ($7, $8) \
-             AND EXISTS (SELECT 1 FROM callbacks c WHERE c.callback_id = v.cb AND c.outcome = $3) \
-             RETURNING 'paid' AS tag, orders.merc_order_no AS id; \
-             WITH {v} UPDATE callbacks SET outcome = $2 \
-             WHERE callback_id IN (SELECT cb FROM v) AND outcome = $3"
-        ),
-    };
     let paying: std::collections::HashSet<&str> = pays.iter().map(|p| p.callback_id).collect();
-    let mut query = sqlx::query(sql(text))
+    let mut sorted: Vec<RowJson<'_>> = rows
+        .iter()
+        .map(|r| RowJson {
+            cb: r.callback_id,
+            kind: r.kind,
+            subject: r.subject,
+            outcome: if !postgres && paying.contains(r.callback_id) {
+                RECORDING
+            } else {
+                "APPLIED"
+            },
+            raw: r.raw_body,
+        })
+        .collect();
+    sorted.sort_by(|a, b| a.cb.cmp(b.cb));
+    let pays: Vec<PayJson<'_>> = pays
+        .iter()
+        .map(|p| PayJson {
+            cb: p.callback_id,
+            no: p.merc_order_no,
+            sys: p.sys_trans_order_no,
+            ft: p.finish_time,
+            pm: p.paid_ms,
+        })
+        .collect();
+    let text = if postgres {
+        RECORD_AND_PAY_POSTGRES
+    } else {
+        RECORD_AND_PAY_SQLITE
+    };
+    let query = sqlx::query(text)
         .bind(now)
         .bind("APPLIED")
         .bind(RECORDING)
@@ -1067,28 +1108,9 @@ pub async fn record_and_pay(
         .bind(contract::PENDING)
         .bind(contract::NOT_SIGNED)
         .bind(payment::PENDING)
-        .bind(payment::NOT_PAID);
-    for r in rows {
-        let outcome = if !postgres && paying.contains(r.callback_id) {
-            RECORDING
-        } else {
-            "APPLIED"
-        };
-        query = query
-            .bind(r.callback_id)
-            .bind(r.kind)
-            .bind(r.subject)
-            .bind(outcome)
-            .bind(r.raw_body);
-    }
-    for p in pays {
-        query = query
-            .bind(p.callback_id)
-            .bind(p.merc_order_no)
-            .bind(p.sys_trans_order_no)
-            .bind(p.finish_time)
-            .bind(p.paid_ms);
-    }
+        .bind(payment::NOT_PAID)
+        .bind(batch_json(&sorted)?)
+        .bind(batch_json(&pays)?);
     let mut recorded = Recorded::default();
     for row in query.fetch_all(&mut *conn).await? {
         let tag: String = row.try_get("tag")?;
@@ -1135,20 +1157,23 @@ pub async fn payment_terms(
     if merc_order_nos.is_empty() {
         return Ok(terms);
     }
-    // Built from the count only; both halves take the same parameters.
-    let list = (1..=merc_order_nos.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut query = sqlx::query(sql(format!(
-        "SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
-         WHERE merc_order_no IN ({list}) UNION ALL \
+    // One text for every batch size (the numbers travel as one JSON array), so each connection
+    // prepares and plans it once.
+    let numbers = batch_json(&merc_order_nos)?;
+    let text = if conn.backend_name() == "PostgreSQL" {
+        "WITH n (no) AS (SELECT json_array_elements_text($1::json)) \
+         SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
+         WHERE merc_order_no IN (SELECT no FROM n) UNION ALL \
          SELECT merc_order_no, amount_fen, currency, CAST(1 AS BIGINT) AS debit FROM debits \
-         WHERE merc_order_no IN ({list})"
-    )));
-    for no in merc_order_nos {
-        query = query.bind(*no);
-    }
+         WHERE merc_order_no IN (SELECT no FROM n)"
+    } else {
+        "WITH n (no) AS (SELECT value FROM json_each($1)) \
+         SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
+         WHERE merc_order_no IN (SELECT no FROM n) UNION ALL \
+         SELECT merc_order_no, amount_fen, currency, CAST(1 AS BIGINT) AS debit FROM debits \
+         WHERE merc_order_no IN (SELECT no FROM n)"
+    };
+    let query = sqlx::query(text).bind(numbers);
     for r in query.fetch_all(&mut *conn).await? {
         let no: String = r.try_get("merc_order_no")?;
         let debit = r.try_get::<i64, _>("debit")? != 0;

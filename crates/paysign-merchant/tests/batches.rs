@@ -25,6 +25,7 @@ on_both_databases!(
     a_failed_commit_answers_no_member_success,
     concurrent_callbacks_answered_success_are_exactly_the_stored_ones,
     payments_are_checked_against_their_orders_for_the_whole_batch,
+    two_callbacks_paying_one_order_change_it_once,
 );
 
 const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
@@ -314,6 +315,65 @@ async fn payments_are_checked_against_their_orders_for_the_whole_batch(backend: 
             .db_count(
                 "SELECT COUNT(*) FROM callbacks WHERE callback_id = $1",
                 "CB-UNKNOWN-ORDER"
+            )
+            .await,
+        0
+    );
+    bench.stop().await;
+}
+
+/// Two callbackIds about one order in a batch (Payment Kit may notify a payment twice under
+/// different ids): the order changes once, both are recorded, the second as NO_CHANGE; a copy
+/// of a recorded one is a duplicate even when a new one for its order rides in the same batch.
+async fn two_callbacks_paying_one_order_change_it_once(backend: Backend) {
+    let bench = Bench::start(backend).await;
+    let orders = paid_orders(&bench, 2).await;
+    let (no, body) = &orders[0];
+    let first = verified(&bench, body).await;
+    let mut second = first.clone();
+    second.callback_id = format!("{}-AGAIN", first.callback_id);
+    let other = verified(&bench, &orders[1].1).await;
+    let stats = CommitStats::default();
+    let db = &bench.server().state.db;
+    assert_eq!(
+        commit::apply_batch(db, &[second.clone(), other, first.clone()], &stats).await,
+        vec![
+            Outcome::Applied { changed: false },
+            Outcome::Applied { changed: true },
+            Outcome::Applied { changed: true },
+        ]
+    );
+    // The lower callbackId goes first (the batch is applied in callbackId order).
+    let outcome_of = |id: String| {
+        let bench = &bench;
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT outcome FROM callbacks WHERE callback_id = $1")
+                .bind(id)
+                .fetch_one(&bench.server().state.db.pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(outcome_of(first.callback_id.clone()).await, "APPLIED");
+    assert_eq!(outcome_of(second.callback_id.clone()).await, "NO_CHANGE");
+    assert_eq!(stored(&bench, no).await, (2, "PAID".to_owned()));
+
+    // A copy of the first and a third id for the same order: a duplicate, and no change.
+    let mut third = first.clone();
+    third.callback_id = format!("{}-THIRD", first.callback_id);
+    assert_eq!(
+        commit::apply_batch(db, &[first.clone(), third.clone()], &stats).await,
+        vec![Outcome::Duplicate, Outcome::Applied { changed: false }]
+    );
+    assert_eq!(outcome_of(third.callback_id).await, "NO_CHANGE");
+    assert_eq!(stored(&bench, no).await, (3, "PAID".to_owned()));
+    // Every outcome recorded is a final one.
+    assert_eq!(
+        bench
+            .db_count(
+                "SELECT COUNT(*) FROM callbacks WHERE outcome NOT IN ('APPLIED', 'NO_CHANGE') \
+                 AND callback_id <> $1",
+                "",
             )
             .await,
         0
