@@ -1011,7 +1011,9 @@ struct PayJson<'a> {
 }
 
 /// [`record_and_pay`] on PostgreSQL: one statement of data-modifying CTEs ($3, SQLite's marker,
-/// is bound for both dialects and unused here).
+/// is bound for both dialects and unused here). The planner guesses 100 rows for a JSON set and
+/// would scan every order and contract to join them; `= ANY (ARRAY(..))` has it look each one
+/// up by key instead.
 const RECORD_AND_PAY_POSTGRES: &str = "\
     WITH r AS (SELECT * FROM json_to_recordset($9::json) \
       AS r (cb text, kind text, subject text, outcome text, raw text)), \
@@ -1023,16 +1025,20 @@ const RECORD_AND_PAY_POSTGRES: &str = "\
     paid AS (UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, finish_time = v.ft, \
       paid_ms = v.pm, updated_ms = $1 FROM v JOIN ins ON ins.callback_id = v.cb \
       WHERE orders.merc_order_no = v.no AND orders.payment IN ($7, $8) \
+      AND orders.merc_order_no = ANY (ARRAY(SELECT no FROM v)) \
       RETURNING orders.merc_order_no), \
     revived AS (UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 \
-      WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $6 \
+      WHERE merc_order_no = ANY (ARRAY(SELECT merc_order_no FROM paid)) AND state = $6 \
       AND contract_id IS NULL) \
     SELECT 'new' AS tag, callback_id AS id FROM ins \
     UNION ALL SELECT 'paid' AS tag, merc_order_no AS id FROM paid";
 
 /// [`record_and_pay`] on SQLite, which has no data-modifying CTEs: four statements in one call.
 /// The contracts go before the orders, while "the order can still be paid" says which ones
-/// this call pays: the same condition the orders' update applies next.
+/// this call pays: the same condition the orders' update applies next. SQLite cannot tell how
+/// many rows `json_each` gives, and left alone it walks the state indexes (every pending order
+/// or contract) instead of looking each one up by key: the unary `+` keeps a state condition
+/// off its index.
 const RECORD_AND_PAY_SQLITE: &str = "\
     INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
       SELECT value ->> 'cb', value ->> 'kind', value ->> 'subject', value ->> 'outcome', $1, \
@@ -1040,14 +1046,14 @@ const RECORD_AND_PAY_SQLITE: &str = "\
       ON CONFLICT (callback_id) DO NOTHING RETURNING 'new' AS tag, callback_id AS id; \
     WITH v (cb, no) AS (SELECT value ->> 'cb', value ->> 'no' FROM json_each($10)) \
     UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 \
-      WHERE state = $6 AND contract_id IS NULL AND merc_order_no IN \
+      WHERE +state = $6 AND contract_id IS NULL AND merc_order_no IN \
       (SELECT v.no FROM v JOIN callbacks c ON c.callback_id = v.cb AND c.outcome = $3 \
-      JOIN orders o ON o.merc_order_no = v.no AND o.payment IN ($7, $8)); \
+      JOIN orders o ON o.merc_order_no = v.no AND +o.payment IN ($7, $8)); \
     WITH v (cb, no, sys, ft, pm) AS (SELECT value ->> 'cb', value ->> 'no', value ->> 'sys', \
       value ->> 'ft', value ->> 'pm' FROM json_each($10)) \
     UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, finish_time = v.ft, \
       paid_ms = v.pm, updated_ms = $1 FROM v \
-      WHERE orders.merc_order_no = v.no AND orders.payment IN ($7, $8) \
+      WHERE orders.merc_order_no = v.no AND +orders.payment IN ($7, $8) \
       AND EXISTS (SELECT 1 FROM callbacks c WHERE c.callback_id = v.cb AND c.outcome = $3) \
       RETURNING 'paid' AS tag, orders.merc_order_no AS id; \
     UPDATE callbacks SET outcome = $2 WHERE outcome = $3 \
@@ -1161,11 +1167,12 @@ pub async fn payment_terms(
     // prepares and plans it once.
     let numbers = batch_json(&merc_order_nos)?;
     let text = if conn.backend_name() == "PostgreSQL" {
-        "WITH n (no) AS (SELECT json_array_elements_text($1::json)) \
-         SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
-         WHERE merc_order_no IN (SELECT no FROM n) UNION ALL \
+        // Looked up by key (a plain IN over the JSON set would make the planner scan).
+        "SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
+         WHERE merc_order_no = ANY (ARRAY(SELECT json_array_elements_text($1::json))) \
+         UNION ALL \
          SELECT merc_order_no, amount_fen, currency, CAST(1 AS BIGINT) AS debit FROM debits \
-         WHERE merc_order_no IN (SELECT no FROM n)"
+         WHERE merc_order_no = ANY (ARRAY(SELECT json_array_elements_text($1::json)))"
     } else {
         "WITH n (no) AS (SELECT value FROM json_each($1)) \
          SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
