@@ -1,16 +1,18 @@
 //! Group commit of verified callbacks. Handlers verify and check notifications in parallel, then
 //! hand each one to a single writer task, which applies whatever has queued up meanwhile in one
-//! transaction: one disk flush on SQLite (synchronous=FULL) and a few round trips on PostgreSQL
+//! transaction: one disk flush on SQLite (synchronous=FULL) and four round trips on PostgreSQL
 //! for the whole batch instead of per callback. A handler answers only with the outcome the
 //! writer sends back after the transaction holding its callback committed, so "success" is
 //! never said about a callback that is not durably stored.
 //!
-//! In one transaction: every new callbackId is recorded first (one multi-row
-//! `INSERT .. ON CONFLICT DO NOTHING`), so a callbackId recorded before — by an earlier batch or
-//! another instance — writes nothing and is a duplicate; then each new one's conditional state
-//! change runs; those that changed nothing have their record marked `NO_CHANGE`. If anything in
-//! the batch fails, the batch rolls back and each member is applied again alone, so one bad
-//! callback fails only itself. Copies of one callbackId within a batch follow the first.
+//! A batch, on the writer's own connection: the payments' orders are read (amounts and
+//! currencies, one query); then, in one transaction, every new callbackId is recorded first, so a
+//! callbackId recorded before — by an earlier batch or another instance — writes nothing and is
+//! a duplicate, and in the same round trip the orders of distinct new payments are paid
+//! (`store::record_and_pay`); any other change runs row by row after it; those that changed
+//! nothing have their record marked `NO_CHANGE`. If anything in the batch fails, the batch rolls
+//! back and each member is applied again alone, so one bad callback fails only itself. Copies of
+//! one callbackId within a batch follow the first.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,19 +20,16 @@ use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection};
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::callbacks::{Outcome, Refusal};
-use crate::db::{Db, DbError, Dialect};
+use crate::db::{Db, DbError};
 use crate::store::{self, NewCallback, PaidCallback};
 use crate::time;
 
-/// Most callbacks one transaction takes (bounds the statement's parameters and the time a
+/// Most callbacks one transaction takes (bounds the batch parameter and the time a
 /// batch holds SQLite's write lock).
 pub const MAX_BATCH: usize = 64;
-
-/// Writer tasks on PostgreSQL (each holds one pooled connection while its batch is in flight).
-const POSTGRES_WRITERS: usize = 2;
 
 /// Callbacks waiting for the writer before handlers wait to hand theirs over.
 const QUEUE: usize = 1024;
@@ -137,23 +136,10 @@ impl Committer {
     pub fn start(db: Db, metrics: crate::metrics::Metrics) -> Committer {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(CommitStats::default());
-        // SQLite has one writer at a time anyway: one task, the biggest batches. On PostgreSQL
-        // a batch waits on round trips, not on the disk: a second task fills the next batch
-        // while one is in flight (one task left the cores idle, four made batches too small
-        // to save round trips; measured with the bench, see docs/merchant-server.md).
-        let writers = match db.dialect {
-            Dialect::Sqlite => 1,
-            Dialect::Postgres => POSTGRES_WRITERS,
-        };
-        let queue = Arc::new(Mutex::new(queue));
-        for _ in 0..writers {
-            tokio::spawn(writer(
-                db.clone(),
-                Arc::clone(&queue),
-                Arc::clone(&stats),
-                metrics.clone(),
-            ));
-        }
+        // One writer on both engines: SQLite has one writer at a time anyway, and on
+        // PostgreSQL, now that a batch is four round trips, a second writer only halved the
+        // batches (more round trips per callback) and lowered throughput (benches/callbacks.rs).
+        tokio::spawn(writer(db, queue, Arc::clone(&stats), metrics));
         Committer { jobs, stats }
     }
 
@@ -174,7 +160,7 @@ impl Committer {
 
 async fn writer(
     db: Db,
-    queue: Arc<Mutex<mpsc::Receiver<Job>>>,
+    mut queue: mpsc::Receiver<Job>,
     stats: Arc<CommitStats>,
     metrics: crate::metrics::Metrics,
 ) {
@@ -189,7 +175,7 @@ async fn writer(
         // Waits for one callback, then takes every other that queued meanwhile: under load the
         // batch is what arrived during the previous commit; alone, a callback waits for nobody.
         let taken = tokio::select! {
-            n = async { queue.lock().await.recv_many(&mut jobs, MAX_BATCH).await } => n,
+            n = queue.recv_many(&mut jobs, MAX_BATCH) => n,
             () = &mut closing => 0,
         };
         if taken == 0 {
