@@ -167,7 +167,10 @@ async fn writer(
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     // The writer keeps one connection: its prepared statements and SQLite's page cache stay
     // warm from batch to batch. After a database error it is handed back and another taken;
-    // when the pool closes (shutdown waits for every connection) the writer ends.
+    // when the pool closes (shutdown waits for every connection) the writer ends. A pool of one
+    // (an in-memory SQLite database) gets its connection back after every batch: the app's
+    // requests and the worker need it in between.
+    let keep = db.pool.options().get_max_connections() > 1;
     let mut conn: Option<PoolConnection<Any>> = None;
     let closing = db.pool.close_event();
     tokio::pin!(closing);
@@ -190,7 +193,7 @@ async fn writer(
             Some(c) => apply_batch_on(&db, c, &items, &stats).await,
             None => vec![Outcome::Refused(Refusal::Internal); items.len()],
         };
-        if outcomes.contains(&Outcome::Refused(Refusal::Internal)) {
+        if !keep || outcomes.contains(&Outcome::Refused(Refusal::Internal)) {
             conn = None;
         }
         metrics.callback_batch(items.len());

@@ -74,6 +74,39 @@ async fn the_binary_announces_both_listeners_serves_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    let no = r.json::<serde_json::Value>().await.unwrap()["mercOrderNo"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Its payment notification, then the app's read: the callback writer and the app's
+    // requests share the in-memory database's one connection.
+    bench.pay(&no).await;
+    let body = bench.notification("ORDER_PAID", &no).await;
+    let r = http
+        .post(format!("{public}/paysign/callbacks/payment"))
+        .header("Content-Type", "application/json; charset=UTF-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let asked = Instant::now();
+    let r = http
+        .get(format!("{public}/paysign/orders/{no}"))
+        .header("X-Paysign-User", "alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["payment"],
+        "PAID"
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
     let metrics = http
         .get(format!("{admin}/metrics"))
         .send()
