@@ -191,9 +191,10 @@ for (const [name, ns] of rows) {
 }
 console.log('(the newFlow rows include making the flow and the steps before the one named)');
 console.log(`stepFlow median per call: ${(step / 1000).toFixed(2)} µs (goal <= 2 µs)`);
-console.log('parseOrderStr, each side: JSON; an object; the 6 required fields present, non-empty strings; app_id and');
-console.log('  reserved strings, non-empty; timestamp 13 digits; noncestr <= 32 characters; reserved a JSON object');
+console.log('ticket check (the native parse export against the same checks in plain JS), each side: JSON; an');
+console.log('  object; the 6 required fields present, non-empty strings; app_id and reserved strings, non-empty;');
+console.log('  timestamp 13 digits; noncestr <= 32 characters; reserved a JSON object');
 console.log('  whose sandbox_flag is a boolean; age <= 10 min, <= 5 min ahead; app_id as expected. Native also refuses');
 console.log('  repeated keys (JSON.parse cannot see them) and keeps unknown fields. Both results read in full.');
-console.log(`parseOrderStr native / plain JS: ${parse.ratio.toFixed(2)}x median of 15 alternating rounds, best rounds ${parse.best.toFixed(2)}x (goal <= 1.2x)`);
+console.log(`ticket check, native / plain JS: ${parse.ratio.toFixed(2)}x median of 15 alternating rounds, best rounds ${parse.best.toFixed(2)}x (goal <= 1.2x)`);
 if (sink === 0) throw new Error('results were not read');
