@@ -1059,8 +1059,8 @@ const RECORD_AND_PAY_SQLITE: &str = "\
     UPDATE callbacks SET outcome = $2 WHERE outcome = $3 \
       AND callback_id IN (SELECT value ->> 'cb' FROM json_each($10))";
 
-/// In one round trip: records `rows` (outcome `APPLIED`, in callbackId order, so that two
-/// instances take the key locks in the same order), then, for each of `pays` whose callback
+/// In one round trip: records `rows` (outcome `APPLIED`; on PostgreSQL, where two instances
+/// write at once, in callbackId order so that they take the key locks in the same order), then, for each of `pays` whose callback
 /// was recorded now, applies [`mark_paid`] to its order (same conditions, contract revived).
 /// Each of `pays` names one of `rows`, and no two the same order. Callers mark `NO_CHANGE` the
 /// new ones whose order was not paid now. On SQLite, run it inside a write transaction: the
@@ -1076,7 +1076,7 @@ pub async fn record_and_pay(
     }
     let postgres = conn.backend_name() == "PostgreSQL";
     let paying: std::collections::HashSet<&str> = pays.iter().map(|p| p.callback_id).collect();
-    let mut sorted: Vec<RowJson<'_>> = rows
+    let rows: Vec<RowJson<'_>> = rows
         .iter()
         .map(|r| RowJson {
             cb: r.callback_id,
@@ -1090,7 +1090,6 @@ pub async fn record_and_pay(
             raw: r.raw_body,
         })
         .collect();
-    sorted.sort_by(|a, b| a.cb.cmp(b.cb));
     let pays: Vec<PayJson<'_>> = pays
         .iter()
         .map(|p| PayJson {
@@ -1115,7 +1114,7 @@ pub async fn record_and_pay(
         .bind(contract::NOT_SIGNED)
         .bind(payment::PENDING)
         .bind(payment::NOT_PAID)
-        .bind(batch_json(&sorted)?)
+        .bind(batch_json(&rows)?)
         .bind(batch_json(&pays)?);
     let mut recorded = Recorded::default();
     for row in query.fetch_all(&mut *conn).await? {
