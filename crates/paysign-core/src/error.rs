@@ -100,6 +100,7 @@ pub enum ErrorCode {
     NotPaidConfirmed = 4100,
     DeadlineExceeded = 5001,
     Internal = 5002,
+    OrderNotSaved = 5003,
     ContractNotSigned = 6001,
     ContractUnconfirmed = 6002,
 }
@@ -124,7 +125,7 @@ pub struct ErrorInfo {
 
 impl ErrorCode {
     /// Every code, in ascending order.
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::InvalidInput,
         ErrorCode::Busy,
         ErrorCode::InvalidState,
@@ -152,6 +153,7 @@ impl ErrorCode {
         ErrorCode::CashierUnknownCode,
         ErrorCode::DeadlineExceeded,
         ErrorCode::Internal,
+        ErrorCode::OrderNotSaved,
         ErrorCode::ContractNotSigned,
         ErrorCode::ContractUnconfirmed,
     ];
@@ -186,6 +188,7 @@ impl ErrorCode {
             ErrorCode::CashierUnknownCode => "PAYMENT_KIT_UNKNOWN",
             ErrorCode::DeadlineExceeded => "TIMEOUT",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::OrderNotSaved => "ORDER_NOT_SAVED",
             ErrorCode::ContractNotSigned => "CONTRACT_NOT_SIGNED",
             ErrorCode::ContractUnconfirmed => "CONTRACT_UNCONFIRMED",
         }
@@ -471,6 +474,17 @@ impl ErrorCode {
                 "money may have moved if the cashier opened: re-confirm the named order; report the bug",
                 "支付组件内部错误，请稍后在订单中查看结果。",
                 "Internal error in the payment component. Check your orders for the result.",
+            ),
+            // The shell saves the order before the cashier so that a killed app can find it
+            // again; when the phone cannot, the cashier stays closed (DESIGN.md "Money safety").
+            ErrorCode::OrderNotSaved => (
+                K::Internal,
+                true,
+                false,
+                "the phone could not save the order before the cashier, so the cashier never opened",
+                "nothing was paid: offer to try again; if it keeps failing, the phone's storage is full or broken",
+                "无法在手机上保存订单，未扣款。请检查存储空间后重试。",
+                "The order could not be saved on this phone, so nothing was paid. Free some storage and try again.",
             ),
             ErrorCode::ContractNotSigned => (
                 K::ContractNotSigned,
