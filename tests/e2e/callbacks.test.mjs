@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertAgree, requireAllPieces, narrator, openStack } from './lib/fixture.mjs';
-import { agreement, callbackToOutcomeMs, purchase, settled, slowWorker, views } from './lib/scenarios.mjs';
+import { agreement, callbackToOutcomeMs, deliveriesFinished, purchase, settled, slowWorker, views } from './lib/scenarios.mjs';
 
 requireAllPieces();
 const PAID_AND_SIGNED = { payment: 'PAID', contract: 'SIGNED' };
@@ -23,6 +23,7 @@ describe('callbacks duplicated, delayed, dropped, out of order', () => {
     await env.sandbox.armCallbackFaults(plan);
     const run = await purchase(env, { step });
     await settled(env, run.outcome.mercOrderNo);
+    await deliveriesFinished(env, run.outcome);
     const v = await views(env, run.outcome, run.user);
     step('merchant', `callbacks: ${JSON.stringify(v.merchant.callbacks)}`);
     step('sandbox', `callbacks: ${JSON.stringify(v.sandbox.callbacks)}`);

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { assertAgree, requireAllPieces, narrator, openStack } from './lib/fixture.mjs';
 import { startFaultProxy } from './lib/proxy.mjs';
-import { agreement, purchase, settled, views } from './lib/scenarios.mjs';
+import { agreement, deliveriesFinished, purchase, settled, views } from './lib/scenarios.mjs';
 
 requireAllPieces();
 const PAID_AND_SIGNED = { payment: 'PAID', contract: 'SIGNED' };
@@ -30,6 +30,7 @@ describe('the merchant server restarted mid-flow on a file database', () => {
     const run = await purchase(env, { step, beforeCashier });
     await restarted;
     await settled(env, run.outcome.mercOrderNo);
+    await deliveriesFinished(env, run.outcome);
     const v = await views(env, run.outcome, run.user);
     step('sandbox', `callbacks: ${JSON.stringify(v.sandbox.callbacks)}`);
     assertAgree(

@@ -98,9 +98,7 @@ export async function views(env, outcome, user) {
   const status = user ? await env.merchant.status(user, no) : null;
   const sandboxOrder = await env.sandbox.order(mercNo, no);
   const sandboxContract = code ? await env.sandbox.maybeContract(mercNo, code) : null;
-  const callbacks = (await env.sandbox.callbacks({ mercNo })).filter(
-    (c) => c.body.includes(`"${no}"`) || (code && c.body.includes(`"${code}"`)),
-  );
+  const callbacks = await sandboxCallbacks(env, outcome);
   return {
     merchant: {
       payment: merchantOrder.order.payment,
@@ -186,6 +184,30 @@ export async function expireOrder(env, orderStr, step = quiet) {
 }
 
 /** Waits until the merchant's database reaches a final state for the order (the worker may lag the app by a pass). */
+/** The sandbox's records of the notifications about the outcome's order and contract. */
+async function sandboxCallbacks(env, outcome) {
+  const no = outcome.mercOrderNo;
+  const code = outcome.mercContractCode;
+  return (await env.sandbox.callbacks({ mercNo: env.mercNo })).filter(
+    (c) => c.body.includes(`"${no}"`) || (code && c.body.includes(`"${code}"`)),
+  );
+}
+
+/**
+ * Resolves once the sandbox has finished with every notification about the outcome's order: none
+ * is still PENDING or HELD. The merchant may have applied a copy before the sandbox records the
+ * attempt that carried it, so a test that counts the sandbox's attempts waits for this first.
+ */
+export function deliveriesFinished(env, outcome, { timeoutMs = 15_000 } = {}) {
+  return eventually(
+    async () => {
+      const found = await sandboxCallbacks(env, outcome);
+      return found.length > 0 && found.every((c) => c.status !== 'PENDING' && c.status !== 'HELD') ? found : null;
+    },
+    { timeoutMs, what: `the sandbox's deliveries about order ${outcome.mercOrderNo} to finish` },
+  );
+}
+
 export function settled(env, no, { timeoutMs = 15_000 } = {}) {
   return eventually(
     async () => {
