@@ -183,7 +183,6 @@ export async function expireOrder(env, orderStr, step = quiet) {
   if (res.status !== 200) throw new Error(`expire: HTTP ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-/** Waits until the merchant's database reaches a final state for the order (the worker may lag the app by a pass). */
 /** The sandbox's records of the notifications about the outcome's order and contract. */
 async function sandboxCallbacks(env, outcome) {
   const no = outcome.mercOrderNo;
@@ -208,6 +207,7 @@ export function deliveriesFinished(env, outcome, { timeoutMs = 15_000 } = {}) {
   );
 }
 
+/** Waits until the merchant's database reaches a final state for the order (the worker may lag the app by a pass). */
 export function settled(env, no, { timeoutMs = 15_000 } = {}) {
   return eventually(
     async () => {
