@@ -13,6 +13,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use paysign_contract::{CreateOrderRequest, OrderStatus, Ticket, IDEMPOTENCY_KEY_HEADER};
+use paysign_serve::JsonObject;
 use serde::de::DeserializeOwned;
 
 use crate::auth::AuthUser;
@@ -81,14 +82,12 @@ pub fn require_json(headers: &HeaderMap) -> Result<()> {
     }
 }
 
-/// A JSON object typed as `T` (400 otherwise). Only an object: serde's derived readers also take
-/// a struct written as an array (`["vip-month"]`), which no client of this API sends.
+/// A JSON object typed as `T` (400 otherwise). Only an object ([`JsonObject`]): serde's derived
+/// readers also take a struct written as an array (`["vip-month"]`), which no client sends.
 pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first != Some(&b'{') {
-        return Err(Error::BadRequest("body: expected a JSON object".to_owned()));
-    }
-    serde_json::from_slice(body).map_err(|e| Error::BadRequest(format!("body: {e}")))
+    serde_json::from_slice(body)
+        .map(|JsonObject(value)| value)
+        .map_err(|e| Error::BadRequest(format!("body: {e}")))
 }
 
 /// A path parameter; a malformed one (bad percent-encoding, not UTF-8) is a 400 error body.

@@ -7,11 +7,11 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use paysign_serve::JsonObject;
 use serde::{Deserialize, Serialize};
 
 use crate::delivery_faults::{DeliveryFaultCounts, DeliveryFaultPlan};
 use crate::delivery_store::{self as ds, Attempt, Delivery};
-use crate::json_object::JsonObject;
 use crate::operator::OpError;
 use crate::server::AppState;
 

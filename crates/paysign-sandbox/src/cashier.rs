@@ -18,11 +18,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use paysign_crypto::PublicKey;
+use paysign_serve::JsonObject;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::json_object::JsonObject;
 use crate::lifecycle::LifecycleError;
 use crate::merchants::MerchantModel;
 use crate::rules;

@@ -15,8 +15,7 @@
 //!   result, notification and operator API (`/sandbox/debits`, `/sandbox/withhold-settings`);
 //! - `bills`: trade and settle bills from the sandbox's own orders;
 //! - `api_calls`: per-order counts of the merchant API calls (`/sandbox/api-calls`);
-//! - `store`: SQLite, in memory or in a file;
-//! - `json_object`: every request body read into a struct is read from a JSON object only.
+//! - `store`: SQLite, in memory or in a file.
 //!
 //! Start one with [`start`]; `paysign-sandbox --help` documents the binary.
 
@@ -31,7 +30,6 @@ pub mod delivery_store;
 pub mod dispatcher;
 pub mod events;
 pub mod faults;
-pub mod json_object;
 pub mod lifecycle;
 pub mod merchant_api;
 pub mod merchants;

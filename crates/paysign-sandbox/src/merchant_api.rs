@@ -24,6 +24,7 @@ use paysign_pas::model::{
     UnsignRequest as PasUnsignRequest, UnsignResponse,
 };
 use paysign_pas::model::{PartnerWithholdRequest, WithholdRequest, WithholdResponse};
+use paysign_serve::JsonObject;
 use rand::RngExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,6 @@ use crate::auth;
 use crate::bills::{self, BillKind};
 use crate::clock;
 use crate::faults::{self, Before};
-use crate::json_object::JsonObject;
 use crate::lifecycle::{LifecycleError, PrepayParty, UnsignRequest};
 use crate::merchants::{Merchant, MerchantModel};
 use crate::rejection::Rejection;

@@ -11,11 +11,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use paysign_serve::JsonObject;
 use serde::{Deserialize, Serialize};
 
 use crate::events::{EventKind, SandboxEvent};
 use crate::faults::{FaultCounts, FaultPlan};
-use crate::json_object::JsonObject;
 use crate::lifecycle::{LifecycleError, UnsignMode};
 use crate::merchants::Merchant;
 use crate::notifications::{self, NotificationOptions};

@@ -29,6 +29,7 @@ use paysign_pas::model::{
     AllocationType, OrderStatus as WireOrderStatus, PaymentTool, QueryOrderResponse,
     ResponseEnvelope, WithholdNotification, WithholdOrder,
 };
+use paysign_serve::JsonObject;
 use rand::RngExt;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -37,7 +38,6 @@ use tokio::task::JoinHandle;
 
 use crate::clock;
 use crate::events::{EventKind, SandboxEvent};
-use crate::json_object::JsonObject;
 use crate::lifecycle::LifecycleError;
 use crate::merchants::{Merchant, MerchantModel};
 use crate::notifications::{NotificationError, OutgoingNotification};

@@ -10,9 +10,14 @@
 //! - **Too many connections**: at most [`ServeLimits::max_connections`] are served at once; the
 //!   rest wait in the kernel's accept queue until one ends.
 //! - **Huge headers**: a request head over [`MAX_HEADER_BYTES`] is HTTP 431 (hyper's own check).
+//! - **Bodies of the wrong shape**: [`JsonObject`] reads a struct from a JSON object only, never
+//!   from an array of its fields.
 
+mod json_object;
 #[cfg(feature = "testing")]
 pub mod testing;
+
+pub use json_object::JsonObject;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -1,9 +1,10 @@
 //! [`JsonObject`]: a request body read as `T` only when it is a JSON object.
 //!
-//! serde's derived readers take a struct written as an array of its fields too (`[5]` arms
-//! `{"dropConnections": 5}`; `["<orderStr>", "PAY_AND_SIGN"]` pays), which no client sends and
-//! which would slip past anyone reading the body as an object. Every request body the sandbox
-//! reads into a struct goes through this wrapper (`Json<JsonObject<T>>` in the operator API,
+//! serde's derived readers take a struct written as an array of its fields too (on the sandbox
+//! `[5]` would arm `{"dropConnections": 5}` and `["<orderStr>", "PAY_AND_SIGN"]` would pay),
+//! which no client sends and which would slip past anyone reading the body as an object. Every
+//! request body either server reads into a struct goes through this wrapper (the merchant
+//! server's `http::json_object`; the sandbox's `Json<JsonObject<T>>` in the operator API and
 //! `Call::json` in the merchant API), so a body that is an array, a string, a number or `null`
 //! is the endpoint's usual bad-body error ("invalid type: sequence, expected a JSON object at
 //! line 1 column 1") before anything is stored.
