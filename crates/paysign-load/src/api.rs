@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use crate::client::SUCCESS;
+use crate::client;
 use crate::stack::{MERC_NO, PRODUCT};
 use crate::{Ctx, Res};
 
@@ -158,11 +158,7 @@ pub async fn deliver(http: &reqwest::Client, url: &str, body: String) -> Res<()>
         .map_err(|e| format!("transport: {e}"))?;
     let status = r.status().as_u16();
     let body = r.bytes().await.map_err(|e| format!("reading: {e}"))?;
-    if status == 200 && body == SUCCESS {
-        Ok(())
-    } else {
-        Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&body)))
-    }
+    client::delivered(status, &body)
 }
 
 /// One callback as the sandbox's dispatcher saw it.

@@ -15,7 +15,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::task::Context;
 
 // The types of this client's API, so its users need no dependency of their own.
 pub use bytes::Bytes;
@@ -33,6 +33,16 @@ use crate::{Ctx, Res};
 /// Payment Kit's success answer, the only one that counts as delivered.
 pub const SUCCESS: &[u8] = br#"{"resultCode":"000000","resultDesc":"Success."}"#;
 
+/// How Payment Kit judges a notification's answer: delivered only for status 200 with exactly
+/// [`SUCCESS`]; anything else is the error it reports.
+pub fn delivered(status: u16, body: &[u8]) -> Res<()> {
+    if status == 200 && body == SUCCESS {
+        Ok(())
+    } else {
+        Err(format!("HTTP {status}: {}", String::from_utf8_lossy(body)))
+    }
+}
+
 /// What Payment Kit sends its notifications as.
 const JSON: HeaderValue = HeaderValue::from_static("application/json; charset=UTF-8");
 
@@ -43,8 +53,11 @@ type Body = http_body_util::Either<Full<Bytes>, Empty<Bytes>>;
 /// I/O, `None` once the connection has ended.
 struct Conn {
     sender: http1::SendRequest<Body>,
-    io: Option<http1::Connection<TokioIo<TcpStream>, Body>>,
+    io: Option<ConnIo>,
 }
+
+/// The state machine of one connection's I/O.
+type ConnIo = http1::Connection<TokioIo<TcpStream>, Body>;
 
 impl Conn {
     async fn open(addr: SocketAddr) -> Res<Conn> {
@@ -65,13 +78,7 @@ impl Conn {
         let Conn { io, .. } = self;
         let mut fut = pin!(fut);
         poll_fn(|cx| {
-            if let Some(conn) = io.as_mut() {
-                if Pin::new(conn).poll(cx).is_ready() {
-                    // Ended (closed by the peer, or failed). Dropping it hands every request
-                    // it had not written back to its sender, or fails the one in flight.
-                    *io = None;
-                }
-            }
+            poll_io(io, cx);
             fut.as_mut().poll(cx)
         })
         .await
@@ -81,11 +88,7 @@ impl Conn {
     async fn ready(&mut self) -> bool {
         let Conn { sender, io } = self;
         let ready = poll_fn(|cx| {
-            if let Some(conn) = io.as_mut() {
-                if Pin::new(conn).poll(cx).is_ready() {
-                    *io = None;
-                }
-            }
+            poll_io(io, cx);
             sender.poll_ready(cx)
         })
         .await;
@@ -94,6 +97,17 @@ impl Conn {
 
     fn reusable(&self) -> bool {
         self.io.is_some() && !self.sender.is_closed()
+    }
+}
+
+/// Does the connection's pending I/O. Once it has ended (closed by the peer, or failed) it is
+/// dropped, which hands every request it had not written back to its sender, or fails the one
+/// in flight.
+fn poll_io(io: &mut Option<ConnIo>, cx: &mut Context<'_>) {
+    if let Some(conn) = io.as_mut() {
+        if Pin::new(conn).poll(cx).is_ready() {
+            *io = None;
+        }
     }
 }
 
@@ -166,15 +180,7 @@ impl Client {
     /// success body.
     pub async fn deliver(&self, path: &Uri, body: Bytes) -> Res<()> {
         let a = self.post_json(path, body).await?;
-        if a.status == StatusCode::OK && a.body == SUCCESS {
-            Ok(())
-        } else {
-            Err(format!(
-                "HTTP {}: {}",
-                a.status.as_u16(),
-                String::from_utf8_lossy(&a.body)
-            ))
-        }
+        delivered(a.status.as_u16(), &a.body)
     }
 
     fn request(&self, method: Method, path: &Uri, body: Option<Bytes>) -> Res<Request<Body>> {
@@ -261,33 +267,4 @@ async fn exchange(conn: &mut Conn, req: Request<Body>) -> Result<Answer, Failed>
         })
     })
     .await
-}
-
-/// CPU time this process has used so far (user + system, all its threads).
-pub fn process_cpu() -> Duration {
-    cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
-}
-
-/// CPU time the calling thread has used so far (user + system).
-pub fn thread_cpu() -> Duration {
-    cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
-}
-
-/// A CPU-time clock read to the nanosecond. (`getrusage` is no good here: it leaves out the
-/// running thread's time since it was last descheduled, which in a busy round can be the whole
-/// round.)
-fn cpu_clock(clock: libc::clockid_t) -> Duration {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one `timespec` through a valid pointer to one; the clocks
-    // are the calling process's and thread's own, which always exist.
-    if unsafe { libc::clock_gettime(clock, &mut t) } != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(
-        u64::try_from(t.tv_sec).unwrap_or_default(),
-        u32::try_from(t.tv_nsec).unwrap_or_default(),
-    )
 }

@@ -4,8 +4,8 @@
 //! - `stack`: the two binaries started from real configuration files, killed and restarted;
 //! - `db`: a fresh database per run, and counts read straight from the merchant's tables;
 //! - `api`: the HTTP calls an app, Payment Kit's cashier and an operator make;
-//! - `client`: the lean keep-alive HTTP/1.1 client of the measured requests, and CPU time;
-//! - `measure`: the SM2 verify bound, a closed-loop driver, percentiles;
+//! - `client`: the lean keep-alive HTTP/1.1 client of the measured requests;
+//! - `measure`: the SM2 verify bound, a closed-loop driver, percentiles, CPU time;
 //! - `load`: the callback endpoint at several concurrencies, order creation against the bare
 //!   pre-order;
 //! - `faults`: SIGKILL of the merchant while callbacks flow, and two instances on one

@@ -11,14 +11,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use hyper::Uri;
-
 use paysign_pas::model::{ContractInfo, PrepayOrder, PrepayRequest};
 use paysign_pas::{ClientConfig, MerchantModel, MerchantSigner, PasClient, PrepayChannel};
 
 use crate::api;
-use crate::client::{self, Client};
+use crate::client::{Bytes, Client, Uri};
 use crate::db::{self, Backend, Db};
 use crate::measure::{self, closed_loop, ms, Round};
 use crate::stack::{
@@ -148,7 +145,7 @@ pub async fn run(bins: &Binaries, backend: Backend, o: &LoadOptions) -> Res<()> 
             );
             // During a round this process does nothing but drive it (the verify threads have
             // ended, the database pool is idle): its CPU time is the driver's.
-            let cpu = client::process_cpu();
+            let cpu = measure::process_cpu();
             let mut round = closed_loop(part.to_vec(), concurrency, {
                 let (callbacks, path) = (Arc::clone(&callbacks), path.clone());
                 move |body: Bytes| {
@@ -157,7 +154,7 @@ pub async fn run(bins: &Binaries, backend: Backend, o: &LoadOptions) -> Res<()> 
                 }
             })
             .await;
-            round.driver_cpu = Some(client::process_cpu().saturating_sub(cpu));
+            round.driver_cpu = Some(measure::process_cpu().saturating_sub(cpu));
             stored_so_far += part.len() as i64;
             let stored = db.callbacks().await?;
             check(round.errors == 0, || {

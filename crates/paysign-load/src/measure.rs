@@ -89,7 +89,7 @@ impl Round {
 
 /// A single-threaded tokio runtime on its own OS thread, to run a load driver beside a server
 /// that runs in the same process: the driver gets one thread's worth of scheduling, and its
-/// CPU time is that thread's (`client::thread_cpu`), apart from the server's.
+/// CPU time is that thread's ([`thread_cpu`]), apart from the server's.
 pub struct DriverThread {
     handle: tokio::runtime::Handle,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -125,12 +125,29 @@ impl DriverThread {
     {
         self.handle
             .spawn(async move {
-                let before = crate::client::thread_cpu();
+                let before = thread_cpu();
                 let out = fut.await;
-                (out, crate::client::thread_cpu().saturating_sub(before))
+                (out, thread_cpu().saturating_sub(before))
             })
             .await
             .map_err(|e| format!("the driver thread: {e}"))
+    }
+
+    /// [`closed_loop`] on the driver thread; the round's `driver_cpu` is the thread's CPU time.
+    pub async fn closed_loop<T, F, Fut>(
+        &self,
+        items: Vec<T>,
+        concurrency: usize,
+        job: F,
+    ) -> Result<Round, String>
+    where
+        T: Send + 'static,
+        F: Fn(T) -> Fut + Send + Sync + Clone + 'static,
+        Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+    {
+        let (mut round, cpu) = self.run(closed_loop(items, concurrency, job)).await?;
+        round.driver_cpu = Some(cpu);
+        Ok(round)
     }
 }
 
@@ -203,6 +220,35 @@ where
     round
 }
 
+/// CPU time this process has used so far (user + system, all its threads).
+pub fn process_cpu() -> Duration {
+    cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+/// CPU time the calling thread has used so far (user + system).
+pub fn thread_cpu() -> Duration {
+    cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// A CPU-time clock read to the nanosecond. (`getrusage` is no good here: it leaves out the
+/// running thread's time since it was last descheduled, which in a busy round can be the whole
+/// round.)
+fn cpu_clock(clock: libc::clockid_t) -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one `timespec` through a valid pointer to one; the clocks
+    // are the calling process's and thread's own, which always exist.
+    if unsafe { libc::clock_gettime(clock, &mut t) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or_default(),
+        u32::try_from(t.tv_nsec).unwrap_or_default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::{closed_loop, percentile};
@@ -241,9 +287,9 @@ mod tests {
         let (there, cpu) = driver
             .run(async {
                 // 30 ms of this thread's CPU (however busy the machine is).
-                let start = crate::client::thread_cpu();
+                let start = super::thread_cpu();
                 let mut x = 0u64;
-                while crate::client::thread_cpu() - start < Duration::from_millis(30) {
+                while super::thread_cpu() - start < Duration::from_millis(30) {
                     x = std::hint::black_box(x.wrapping_add(1));
                 }
                 std::thread::current().id()

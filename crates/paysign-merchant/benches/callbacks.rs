@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use common::{Backend, Bench};
 use paysign_load::client::{Bytes, Client, Uri};
-use paysign_load::measure::{closed_loop, percentile, verify_bound, DriverThread, Round};
+use paysign_load::measure::{percentile, verify_bound, DriverThread, Round};
 use serde_json::{json, Value};
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -117,15 +117,13 @@ async fn endpoint_round(
 ) -> Round {
     let client = Arc::clone(client);
     let path = Uri::from_static("/paysign/callbacks/payment");
-    let (mut round, cpu) = driver
-        .run(closed_loop(bodies, concurrency, move |body: Bytes| {
+    driver
+        .closed_loop(bodies, concurrency, move |body: Bytes| {
             let (client, path) = (Arc::clone(&client), path.clone());
             async move { client.deliver(&path, body).await }
-        }))
+        })
         .await
-        .unwrap();
-    round.driver_cpu = Some(cpu);
-    round
+        .unwrap()
 }
 
 /// The same client, concurrency and keep-alive connections on `GET /healthz` (no verify, no
@@ -138,26 +136,20 @@ async fn http_floor(
 ) -> Round {
     let client = Arc::clone(client);
     let path = Uri::from_static("/healthz");
-    let (mut round, cpu) = driver
-        .run(closed_loop(
-            (0..n).collect(),
-            concurrency,
-            move |_: usize| {
-                let (client, path) = (Arc::clone(&client), path.clone());
-                async move {
-                    let answer = client.get(&path).await?;
-                    if answer.status == 200 {
-                        Ok(())
-                    } else {
-                        Err(format!("GET /healthz: HTTP {}", answer.status))
-                    }
+    driver
+        .closed_loop((0..n).collect(), concurrency, move |_: usize| {
+            let (client, path) = (Arc::clone(&client), path.clone());
+            async move {
+                let answer = client.get(&path).await?;
+                if answer.status == 200 {
+                    Ok(())
+                } else {
+                    Err(format!("GET /healthz: HTTP {}", answer.status))
                 }
-            },
-        ))
+            }
+        })
         .await
-        .unwrap();
-    round.driver_cpu = Some(cpu);
-    round
+        .unwrap()
 }
 
 async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
