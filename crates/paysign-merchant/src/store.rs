@@ -244,6 +244,11 @@ pub struct CallbackRecord {
     pub received_ms: i64,
 }
 
+/// Whether the connection is PostgreSQL's (the few statements whose dialects differ ask).
+fn on_postgres(conn: &AnyConnection) -> bool {
+    conn.backend_name() == "PostgreSQL"
+}
+
 fn sql(text: String) -> AssertSqlSafe<String> {
     // Only ever built from this module's constants (table and column names), never from input.
     AssertSqlSafe(text)
@@ -427,7 +432,7 @@ pub async fn mark_paid(
     paid_ms: i64,
     now: i64,
 ) -> Result<bool> {
-    if conn.backend_name() == "PostgreSQL" {
+    if on_postgres(conn) {
         // One round trip instead of two: both updates in one statement (a data-modifying CTE),
         // the contract's only when the order's applied.
         let changed: i64 = sqlx::query(
@@ -963,12 +968,18 @@ pub struct NewCallback<'a> {
 }
 
 /// A recorded payment notification that pays its order, if it is new (see [`record_and_pay`]).
-#[derive(Debug, Clone, Copy)]
+/// Serialized as it travels in the batch parameter (short keys: the SQL reads them per row).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct PaidCallback<'a> {
+    #[serde(rename = "cb")]
     pub callback_id: &'a str,
+    #[serde(rename = "no")]
     pub merc_order_no: &'a str,
+    #[serde(rename = "sys")]
     pub sys_trans_order_no: Option<&'a str>,
+    #[serde(rename = "ft")]
     pub finish_time: Option<&'a str>,
+    #[serde(rename = "pm")]
     pub paid_ms: i64,
 }
 
@@ -999,15 +1010,6 @@ struct RowJson<'a> {
     subject: &'a str,
     outcome: &'a str,
     raw: &'a str,
-}
-
-#[derive(serde::Serialize)]
-struct PayJson<'a> {
-    cb: &'a str,
-    no: &'a str,
-    sys: Option<&'a str>,
-    ft: Option<&'a str>,
-    pm: i64,
 }
 
 /// [`record_and_pay`] on PostgreSQL: one statement of data-modifying CTEs ($3, SQLite's marker,
@@ -1060,8 +1062,9 @@ const RECORD_AND_PAY_SQLITE: &str = "\
       AND callback_id IN (SELECT value ->> 'cb' FROM json_each($10))";
 
 /// In one round trip: records `rows` (outcome `APPLIED`; on PostgreSQL, where two instances
-/// write at once, in callbackId order so that they take the key locks in the same order), then, for each of `pays` whose callback
-/// was recorded now, applies [`mark_paid`] to its order (same conditions, contract revived).
+/// write at once, in callbackId order so that they take the key locks in the same order), then,
+/// for each of `pays` whose callback was recorded now, applies [`mark_paid`] to its order (same
+/// conditions, contract revived).
 /// Each of `pays` names one of `rows`, and no two the same order. Callers mark `NO_CHANGE` the
 /// new ones whose order was not paid now. On SQLite, run it inside a write transaction: the
 /// rows it records are marked [`RECORDING`] until its last statement.
@@ -1074,7 +1077,7 @@ pub async fn record_and_pay(
     if rows.is_empty() {
         return Ok(Recorded::default());
     }
-    let postgres = conn.backend_name() == "PostgreSQL";
+    let postgres = on_postgres(conn);
     let paying: std::collections::HashSet<&str> = pays.iter().map(|p| p.callback_id).collect();
     let rows: Vec<RowJson<'_>> = rows
         .iter()
@@ -1088,16 +1091,6 @@ pub async fn record_and_pay(
                 "APPLIED"
             },
             raw: r.raw_body,
-        })
-        .collect();
-    let pays: Vec<PayJson<'_>> = pays
-        .iter()
-        .map(|p| PayJson {
-            cb: p.callback_id,
-            no: p.merc_order_no,
-            sys: p.sys_trans_order_no,
-            ft: p.finish_time,
-            pm: p.paid_ms,
         })
         .collect();
     let text = if postgres {
@@ -1165,7 +1158,7 @@ pub async fn payment_terms(
     // One text for every batch size (the numbers travel as one JSON array), so each connection
     // prepares and plans it once.
     let numbers = batch_json(&merc_order_nos)?;
-    let text = if conn.backend_name() == "PostgreSQL" {
+    let text = if on_postgres(conn) {
         // Looked up by key (a plain IN over the JSON set would make the planner scan).
         "SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
          WHERE merc_order_no = ANY (ARRAY(SELECT json_array_elements_text($1::json))) \
