@@ -25,6 +25,7 @@ pub mod commit;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod exec;
 pub mod http;
 pub mod ids;
 pub mod metrics;

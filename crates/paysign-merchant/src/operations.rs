@@ -141,7 +141,7 @@ pub async fn send_refund(state: &AppState, r: &Refund) -> std::result::Result<()
             let code = pk::sub_code(&e).map_or_else(|| e.to_string(), |c| c.to_string());
             tracing::warn!(merc_refund_order_no = r.merc_refund_order_no, reason = %code, "refund refused");
             let mut conn = state.db.pool.acquire().await?;
-            store::mark_refund_failed(&mut conn, &r.merc_refund_order_no, &code, time::now_ms())
+            store::mark_refund_failed(&mut *conn, &r.merc_refund_order_no, &code, time::now_ms())
                 .await?;
             Ok(())
         }
@@ -165,11 +165,17 @@ pub async fn refund_status(state: &AppState, no: &str, refresh: bool) -> Result<
             pk::RefundLookup::Success {
                 sys_refund_order_no,
             } => {
-                store::mark_refund_success(&mut conn, no, sys_refund_order_no.as_deref(), now, now)
-                    .await?;
+                store::mark_refund_success(
+                    &mut *conn,
+                    no,
+                    sys_refund_order_no.as_deref(),
+                    now,
+                    now,
+                )
+                .await?;
             }
             pk::RefundLookup::Failed => {
-                store::mark_refund_failed(&mut conn, no, "REFUND_FAILED", now).await?;
+                store::mark_refund_failed(&mut *conn, no, "REFUND_FAILED", now).await?;
             }
             pk::RefundLookup::Processing | pk::RefundLookup::Unknown => {}
         }
@@ -377,7 +383,7 @@ pub async fn send_debit(state: &AppState, d: &Debit) -> std::result::Result<(), 
             let code = pk::sub_code(&e).map_or_else(|| e.to_string(), |c| c.to_string());
             tracing::warn!(merc_order_no = d.merc_order_no, reason = %code, "debit refused");
             let mut conn = state.db.pool.acquire().await?;
-            store::mark_debit_failed(&mut conn, &d.merc_order_no, &code, now).await?;
+            store::mark_debit_failed(&mut *conn, &d.merc_order_no, &code, now).await?;
             Ok(())
         }
     }

@@ -189,7 +189,7 @@ async fn check_payment(state: &AppState, no: &str) -> Result<Next, DbError> {
                 .and_then(time::parse_iso)
                 .unwrap_or(now);
             if store::mark_paid(
-                &mut conn,
+                &mut *conn,
                 no,
                 sys_trans_order_no.as_deref(),
                 finish_time.as_deref(),
@@ -203,12 +203,12 @@ async fn check_payment(state: &AppState, no: &str) -> Result<Next, DbError> {
             Ok(Next::Done)
         }
         PaymentLookup::Failed => {
-            store::mark_not_paid(&mut conn, no, now).await?;
+            store::mark_not_paid(&mut *conn, no, now).await?;
             Ok(Next::Done)
         }
         PaymentLookup::Unknown if now > order.expire_ms => {
             // Expired, and Payment Kit has no payment for it: closed unpaid.
-            if store::mark_not_paid(&mut conn, no, now).await? {
+            if store::mark_not_paid(&mut *conn, no, now).await? {
                 tracing::info!(merc_order_no = no, "unpaid order closed after expiry");
             }
             Ok(Next::Done)
@@ -231,7 +231,7 @@ async fn check_contract(state: &AppState, code: &str) -> Result<Next, DbError> {
     let now = time::now_ms();
     let mut conn = state.db.pool.acquire().await?;
     if order.payment == payment::NOT_PAID && !unsigning {
-        store::mark_contract_not_signed(&mut conn, &order.merc_order_no, now).await?;
+        store::mark_contract_not_signed(&mut *conn, &order.merc_order_no, now).await?;
         return Ok(Next::Done);
     }
     if order.payment != payment::PAID && !unsigning {
@@ -254,12 +254,12 @@ async fn check_contract(state: &AppState, code: &str) -> Result<Next, DbError> {
                 return Ok(Next::Later);
             }
             let op = signed_time.unwrap_or_else(|| time::format_plain(now));
-            store::mark_signed(&mut conn, code, &contract_id, &op, now).await?;
+            store::mark_signed(&mut *conn, code, &contract_id, &op, now).await?;
             Ok(Next::Done)
         }
         ContractLookup::Unsigned { contract_id } => {
             store::mark_unsigned(
-                &mut conn,
+                &mut *conn,
                 code,
                 contract_id.as_deref(),
                 &time::format_plain(now),
@@ -272,7 +272,7 @@ async fn check_contract(state: &AppState, code: &str) -> Result<Next, DbError> {
             let grace = ms(state.settings.config.reconcile.contract_grace_ms);
             if !unsigning && order.paid_ms.is_some_and(|p| now - p > grace) {
                 // Paid long ago and still no contract: the user did not sign.
-                store::mark_contract_not_signed(&mut conn, &order.merc_order_no, now).await?;
+                store::mark_contract_not_signed(&mut *conn, &order.merc_order_no, now).await?;
                 return Ok(Next::Done);
             }
             Ok(Next::Later)
@@ -300,12 +300,12 @@ async fn check_refund(state: &AppState, no: &str) -> Result<Next, DbError> {
         RefundLookup::Success {
             sys_refund_order_no,
         } => {
-            store::mark_refund_success(&mut conn, no, sys_refund_order_no.as_deref(), now, now)
+            store::mark_refund_success(&mut *conn, no, sys_refund_order_no.as_deref(), now, now)
                 .await?;
             Ok(Next::Done)
         }
         RefundLookup::Failed => {
-            store::mark_refund_failed(&mut conn, no, "REFUND_FAILED", now).await?;
+            store::mark_refund_failed(&mut *conn, no, "REFUND_FAILED", now).await?;
             Ok(Next::Done)
         }
         RefundLookup::Processing => Ok(Next::Later),
@@ -361,7 +361,7 @@ async fn check_debit(state: &AppState, no: &str) -> Result<Next, DbError> {
                 .and_then(time::parse_iso)
                 .unwrap_or(now);
             store::mark_debit_paid(
-                &mut conn,
+                &mut *conn,
                 no,
                 sys_trans_order_no.as_deref(),
                 finish_time.as_deref(),
@@ -372,7 +372,7 @@ async fn check_debit(state: &AppState, no: &str) -> Result<Next, DbError> {
             Ok(Next::Done)
         }
         PaymentLookup::Failed => {
-            store::mark_debit_failed(&mut conn, no, "TRX_FAILED", now).await?;
+            store::mark_debit_failed(&mut *conn, no, "TRX_FAILED", now).await?;
             Ok(Next::Done)
         }
         PaymentLookup::Processing => Ok(Next::Later),

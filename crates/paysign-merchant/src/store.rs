@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::db::{Db, DbError};
+use crate::exec::{Arg, Exec};
 
 pub type Result<T> = std::result::Result<T, DbError>;
 
@@ -424,67 +425,62 @@ pub async fn orders_paid_between(db: &Db, from_ms: i64, to_ms: i64) -> Result<Ve
 }
 
 /// The order is paid (from a verified notification or a query). `false`: it already was.
-pub async fn mark_paid(
-    conn: &mut AnyConnection,
+pub async fn mark_paid<C: Exec>(
+    conn: &mut C,
     merc_order_no: &str,
     sys_trans_order_no: Option<&str>,
     finish_time: Option<&str>,
     paid_ms: i64,
     now: i64,
 ) -> Result<bool> {
-    if on_postgres(conn) {
+    let args = [
+        Arg::Text(payment::PAID),
+        Arg::MaybeText(sys_trans_order_no),
+        Arg::MaybeText(finish_time),
+        Arg::Int(paid_ms),
+        Arg::Int(now),
+        Arg::Text(merc_order_no),
+        Arg::Text(payment::PENDING),
+        Arg::Text(payment::NOT_PAID),
+        Arg::Text(contract::PENDING),
+        Arg::Text(contract::NOT_SIGNED),
+    ];
+    if conn.on_postgres() {
         // One round trip instead of two: both updates in one statement (a data-modifying CTE),
         // the contract's only when the order's applied.
-        let changed: i64 = sqlx::query(
-            "WITH paid AS (UPDATE orders SET payment = $1, sys_trans_order_no = $2, \
-             finish_time = $3, paid_ms = $4, updated_ms = $5 \
-             WHERE merc_order_no = $6 AND payment IN ($7, $8) RETURNING merc_order_no), \
-             revived AS (UPDATE contracts SET state = $9, updated_ms = $5, next_check_ms = $5 \
-             WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $10 \
-             AND contract_id IS NULL) \
-             SELECT COUNT(*) FROM paid",
-        )
-        .bind(payment::PAID)
-        .bind(sys_trans_order_no)
-        .bind(finish_time)
-        .bind(paid_ms)
-        .bind(now)
-        .bind(merc_order_no)
-        .bind(payment::PENDING)
-        .bind(payment::NOT_PAID)
-        .bind(contract::PENDING)
-        .bind(contract::NOT_SIGNED)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
+        let changed = conn
+            .fetch_int(
+                "WITH paid AS (UPDATE orders SET payment = $1, sys_trans_order_no = $2, \
+                 finish_time = $3, paid_ms = $4, updated_ms = $5 \
+                 WHERE merc_order_no = $6 AND payment IN ($7, $8) RETURNING merc_order_no), \
+                 revived AS (UPDATE contracts SET state = $9, updated_ms = $5, next_check_ms = $5 \
+                 WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $10 \
+                 AND contract_id IS NULL) \
+                 SELECT COUNT(*) FROM paid",
+                &args,
+            )
+            .await?;
         return Ok(changed > 0);
     }
-    let changed = sqlx::query(
-        "UPDATE orders SET payment = $1, sys_trans_order_no = $2, finish_time = $3, \
-         paid_ms = $4, updated_ms = $5 WHERE merc_order_no = $6 AND payment IN ($7, $8)",
-    )
-    .bind(payment::PAID)
-    .bind(sys_trans_order_no)
-    .bind(finish_time)
-    .bind(paid_ms)
-    .bind(now)
-    .bind(merc_order_no)
-    .bind(payment::PENDING)
-    .bind(payment::NOT_PAID)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let changed = conn
+        .execute(
+            "UPDATE orders SET payment = $1, sys_trans_order_no = $2, finish_time = $3, \
+             paid_ms = $4, updated_ms = $5 WHERE merc_order_no = $6 AND payment IN ($7, $8)",
+            args.get(..8).unwrap_or(&args),
+        )
+        .await?;
     if changed > 0 {
         // A contract given up on because the payment looked failed is pending again.
-        sqlx::query(
+        conn.execute(
             "UPDATE contracts SET state = $1, updated_ms = $2, next_check_ms = $2 \
              WHERE merc_order_no = $3 AND state = $4 AND contract_id IS NULL",
+            &[
+                Arg::Text(contract::PENDING),
+                Arg::Int(now),
+                Arg::Text(merc_order_no),
+                Arg::Text(contract::NOT_SIGNED),
+            ],
         )
-        .bind(contract::PENDING)
-        .bind(now)
-        .bind(merc_order_no)
-        .bind(contract::NOT_SIGNED)
-        .execute(&mut *conn)
         .await?;
     }
     Ok(changed > 0)
@@ -492,97 +488,99 @@ pub async fn mark_paid(
 
 /// The order will not take money (failed, or closed unpaid after expiry); its contract is not
 /// signed either.
-pub async fn mark_not_paid(
-    conn: &mut AnyConnection,
-    merc_order_no: &str,
-    now: i64,
-) -> Result<bool> {
-    let changed = sqlx::query(
-        "UPDATE orders SET payment = $1, updated_ms = $2 WHERE merc_order_no = $3 AND payment = $4",
-    )
-    .bind(payment::NOT_PAID)
-    .bind(now)
-    .bind(merc_order_no)
-    .bind(payment::PENDING)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+pub async fn mark_not_paid<C: Exec>(conn: &mut C, merc_order_no: &str, now: i64) -> Result<bool> {
+    let changed = conn
+        .execute(
+            "UPDATE orders SET payment = $1, updated_ms = $2 \
+             WHERE merc_order_no = $3 AND payment = $4",
+            &[
+                Arg::Text(payment::NOT_PAID),
+                Arg::Int(now),
+                Arg::Text(merc_order_no),
+                Arg::Text(payment::PENDING),
+            ],
+        )
+        .await?;
     if changed > 0 {
         mark_contract_not_signed(conn, merc_order_no, now).await?;
     }
     Ok(changed > 0)
 }
 
-pub async fn mark_contract_not_signed(
-    conn: &mut AnyConnection,
+pub async fn mark_contract_not_signed<C: Exec>(
+    conn: &mut C,
     merc_order_no: &str,
     now: i64,
 ) -> Result<bool> {
-    let changed = sqlx::query(
-        "UPDATE contracts SET state = $1, updated_ms = $2 WHERE merc_order_no = $3 AND state = $4",
-    )
-    .bind(contract::NOT_SIGNED)
-    .bind(now)
-    .bind(merc_order_no)
-    .bind(contract::PENDING)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let changed = conn
+        .execute(
+            "UPDATE contracts SET state = $1, updated_ms = $2 \
+             WHERE merc_order_no = $3 AND state = $4",
+            &[
+                Arg::Text(contract::NOT_SIGNED),
+                Arg::Int(now),
+                Arg::Text(merc_order_no),
+                Arg::Text(contract::PENDING),
+            ],
+        )
+        .await?;
     Ok(changed > 0)
 }
 
 /// The contract is signed, unless it already ended or a later change was recorded
 /// (`operate_time` is `yyyy-MM-dd HH:mm:ss`, ordered as text).
-pub async fn mark_signed(
-    conn: &mut AnyConnection,
+pub async fn mark_signed<C: Exec>(
+    conn: &mut C,
     merc_contract_code: &str,
     contract_id: &str,
     operate_time: &str,
     now: i64,
 ) -> Result<bool> {
-    let changed = sqlx::query(
-        "UPDATE contracts SET state = $1, contract_id = $2, operate_time = $3, updated_ms = $4 \
-         WHERE merc_contract_code = $5 AND state IN ($6, $7) \
-         AND (operate_time IS NULL OR operate_time <= $3)",
-    )
-    .bind(contract::SIGNED)
-    .bind(contract_id)
-    .bind(operate_time)
-    .bind(now)
-    .bind(merc_contract_code)
-    .bind(contract::PENDING)
-    .bind(contract::NOT_SIGNED)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let changed = conn
+        .execute(
+            "UPDATE contracts SET state = $1, contract_id = $2, operate_time = $3, updated_ms = $4 \
+             WHERE merc_contract_code = $5 AND state IN ($6, $7) \
+             AND (operate_time IS NULL OR operate_time <= $3)",
+            &[
+                Arg::Text(contract::SIGNED),
+                Arg::Text(contract_id),
+                Arg::Text(operate_time),
+                Arg::Int(now),
+                Arg::Text(merc_contract_code),
+                Arg::Text(contract::PENDING),
+                Arg::Text(contract::NOT_SIGNED),
+            ],
+        )
+        .await?;
     Ok(changed > 0)
 }
 
 /// The contract ended (user, merchant or platform). Final.
-pub async fn mark_unsigned(
-    conn: &mut AnyConnection,
+pub async fn mark_unsigned<C: Exec>(
+    conn: &mut C,
     merc_contract_code: &str,
     contract_id: Option<&str>,
     operate_time: &str,
     now: i64,
 ) -> Result<bool> {
-    let changed = sqlx::query(
-        "UPDATE contracts SET state = $1, contract_id = COALESCE(contract_id, $2), \
-         operate_time = $3, updated_ms = $4 \
-         WHERE merc_contract_code = $5 AND state IN ($6, $7, $8) \
-         AND (operate_time IS NULL OR operate_time <= $3)",
-    )
-    .bind(contract::UNSIGNED)
-    .bind(contract_id)
-    .bind(operate_time)
-    .bind(now)
-    .bind(merc_contract_code)
-    .bind(contract::PENDING)
-    .bind(contract::SIGNED)
-    .bind(contract::NOT_SIGNED)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let changed = conn
+        .execute(
+            "UPDATE contracts SET state = $1, contract_id = COALESCE(contract_id, $2), \
+             operate_time = $3, updated_ms = $4 \
+             WHERE merc_contract_code = $5 AND state IN ($6, $7, $8) \
+             AND (operate_time IS NULL OR operate_time <= $3)",
+            &[
+                Arg::Text(contract::UNSIGNED),
+                Arg::MaybeText(contract_id),
+                Arg::Text(operate_time),
+                Arg::Int(now),
+                Arg::Text(merc_contract_code),
+                Arg::Text(contract::PENDING),
+                Arg::Text(contract::SIGNED),
+                Arg::Text(contract::NOT_SIGNED),
+            ],
+        )
+        .await?;
     Ok(changed > 0)
 }
 
@@ -725,58 +723,59 @@ pub async fn refund_accepted(db: &Db, merc_refund_order_no: &str, sys: Option<&s
     Ok(())
 }
 
-pub async fn mark_refund_success(
-    conn: &mut AnyConnection,
+pub async fn mark_refund_success<C: Exec>(
+    conn: &mut C,
     merc_refund_order_no: &str,
     sys: Option<&str>,
     finished_ms: i64,
     now: i64,
 ) -> Result<bool> {
-    let changed = sqlx::query(
-        "UPDATE refunds SET state = $1, sys_refund_order_no = COALESCE($2, sys_refund_order_no), \
-         finished_ms = $3, updated_ms = $4 WHERE merc_refund_order_no = $5 AND state = $6",
-    )
-    .bind(refund::SUCCESS)
-    .bind(sys)
-    .bind(finished_ms)
-    .bind(now)
-    .bind(merc_refund_order_no)
-    .bind(refund::PENDING)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let changed = conn
+        .execute(
+            "UPDATE refunds SET state = $1, \
+             sys_refund_order_no = COALESCE($2, sys_refund_order_no), \
+             finished_ms = $3, updated_ms = $4 WHERE merc_refund_order_no = $5 AND state = $6",
+            &[
+                Arg::Text(refund::SUCCESS),
+                Arg::MaybeText(sys),
+                Arg::Int(finished_ms),
+                Arg::Int(now),
+                Arg::Text(merc_refund_order_no),
+                Arg::Text(refund::PENDING),
+            ],
+        )
+        .await?;
     Ok(changed > 0)
 }
 
 /// The refund failed: its amount is refundable again.
-pub async fn mark_refund_failed(
-    conn: &mut AnyConnection,
+pub async fn mark_refund_failed<C: Exec>(
+    conn: &mut C,
     merc_refund_order_no: &str,
     failure: &str,
     now: i64,
 ) -> Result<bool> {
-    let row = sqlx::query(
-        "UPDATE refunds SET state = $1, failure = $2, finished_ms = $3, updated_ms = $3 \
-         WHERE merc_refund_order_no = $4 AND state = $5 RETURNING merc_order_no, amount_fen",
-    )
-    .bind(refund::FAILED)
-    .bind(failure)
-    .bind(now)
-    .bind(merc_refund_order_no)
-    .bind(refund::PENDING)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(false) };
-    let order_no: String = row.try_get("merc_order_no")?;
-    let amount: i64 = row.try_get("amount_fen")?;
-    sqlx::query(
+    let failed = conn
+        .fetch_text_int(
+            "UPDATE refunds SET state = $1, failure = $2, finished_ms = $3, updated_ms = $3 \
+             WHERE merc_refund_order_no = $4 AND state = $5 RETURNING merc_order_no, amount_fen",
+            &[
+                Arg::Text(refund::FAILED),
+                Arg::Text(failure),
+                Arg::Int(now),
+                Arg::Text(merc_refund_order_no),
+                Arg::Text(refund::PENDING),
+            ],
+        )
+        .await?;
+    let Some((order_no, amount)) = failed else {
+        return Ok(false);
+    };
+    conn.execute(
         "UPDATE orders SET refunded_fen = refunded_fen - $1, updated_ms = $2 \
          WHERE merc_order_no = $3",
+        &[Arg::Int(amount), Arg::Int(now), Arg::Text(&order_no)],
     )
-    .bind(amount)
-    .bind(now)
-    .bind(&order_no)
-    .execute(&mut *conn)
     .await?;
     Ok(true)
 }
@@ -890,31 +889,32 @@ pub async fn debit_reschedule(
     Ok(())
 }
 
-pub async fn mark_debit_paid(
-    conn: &mut AnyConnection,
+pub async fn mark_debit_paid<C: Exec>(
+    conn: &mut C,
     merc_order_no: &str,
     sys: Option<&str>,
     finish_time: Option<&str>,
     paid_ms: i64,
     now: i64,
 ) -> Result<bool> {
-    let changed = sqlx::query(
-        "UPDATE debits SET state = $1, sys_trans_order_no = COALESCE($2, sys_trans_order_no), \
-         finish_time = $3, paid_ms = $4, updated_ms = $5 \
-         WHERE merc_order_no = $6 AND state IN ($7, $8, $9)",
-    )
-    .bind(debit::PAID)
-    .bind(sys)
-    .bind(finish_time)
-    .bind(paid_ms)
-    .bind(now)
-    .bind(merc_order_no)
-    .bind(debit::SCHEDULED)
-    .bind(debit::PENDING)
-    .bind(debit::NOT_PAID)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let changed = conn
+        .execute(
+            "UPDATE debits SET state = $1, sys_trans_order_no = COALESCE($2, sys_trans_order_no), \
+             finish_time = $3, paid_ms = $4, updated_ms = $5 \
+             WHERE merc_order_no = $6 AND state IN ($7, $8, $9)",
+            &[
+                Arg::Text(debit::PAID),
+                Arg::MaybeText(sys),
+                Arg::MaybeText(finish_time),
+                Arg::Int(paid_ms),
+                Arg::Int(now),
+                Arg::Text(merc_order_no),
+                Arg::Text(debit::SCHEDULED),
+                Arg::Text(debit::PENDING),
+                Arg::Text(debit::NOT_PAID),
+            ],
+        )
+        .await?;
     Ok(changed > 0)
 }
 
@@ -934,25 +934,26 @@ pub async fn debit_resend(db: &Db, merc_order_no: &str, now: i64) -> Result<()> 
     Ok(())
 }
 
-pub async fn mark_debit_failed(
-    conn: &mut AnyConnection,
+pub async fn mark_debit_failed<C: Exec>(
+    conn: &mut C,
     merc_order_no: &str,
     failure: &str,
     now: i64,
 ) -> Result<bool> {
-    let changed = sqlx::query(
-        "UPDATE debits SET state = $1, failure = $2, updated_ms = $3 \
-         WHERE merc_order_no = $4 AND state IN ($5, $6)",
-    )
-    .bind(debit::NOT_PAID)
-    .bind(failure)
-    .bind(now)
-    .bind(merc_order_no)
-    .bind(debit::SCHEDULED)
-    .bind(debit::PENDING)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let changed = conn
+        .execute(
+            "UPDATE debits SET state = $1, failure = $2, updated_ms = $3 \
+             WHERE merc_order_no = $4 AND state IN ($5, $6)",
+            &[
+                Arg::Text(debit::NOT_PAID),
+                Arg::Text(failure),
+                Arg::Int(now),
+                Arg::Text(merc_order_no),
+                Arg::Text(debit::SCHEDULED),
+                Arg::Text(debit::PENDING),
+            ],
+        )
+        .await?;
     Ok(changed > 0)
 }
 
@@ -1121,6 +1122,46 @@ pub async fn record_and_pay(
     Ok(recorded)
 }
 
+/// Records one verified notification with `outcome`, unless its callbackId was recorded before
+/// (`false`). Row by row, for the writer's own SQLite connection, where a statement costs no
+/// round trip ([`record_and_pay`] records a whole batch in one).
+pub async fn record_callback<C: Exec>(
+    conn: &mut C,
+    row: &NewCallback<'_>,
+    outcome: &str,
+    now: i64,
+) -> Result<bool> {
+    let inserted = conn
+        .execute(
+            "INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (callback_id) DO NOTHING",
+            &[
+                Arg::Text(row.callback_id),
+                Arg::Text(row.kind),
+                Arg::Text(row.subject),
+                Arg::Text(outcome),
+                Arg::Int(now),
+                Arg::Text(row.raw_body),
+            ],
+        )
+        .await?;
+    Ok(inserted > 0)
+}
+
+/// Sets how one recorded notification ended.
+pub async fn set_callback_outcome<C: Exec>(
+    conn: &mut C,
+    callback_id: &str,
+    outcome: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE callbacks SET outcome = $1 WHERE callback_id = $2",
+        &[Arg::Text(outcome), Arg::Text(callback_id)],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Sets how recorded notifications ended (after [`record_and_pay`] recorded them as applied).
 pub async fn set_callback_outcomes(
     conn: &mut AnyConnection,
@@ -1145,19 +1186,40 @@ pub async fn set_callback_outcomes(
     Ok(())
 }
 
+/// Amount, currency and "is a withholding debit" by mercOrderNo: what payment notifications are
+/// checked against.
+pub type Terms = std::collections::HashMap<String, (i64, String, bool)>;
+
+/// [`payment_terms`] on SQLite (`$1`: the numbers as one JSON array; rows: number, amount,
+/// currency, 1 for a debit). One text for every batch size, so each connection prepares and
+/// plans it once.
+pub const PAYMENT_TERMS_SQLITE: &str = "WITH n (no) AS (SELECT value FROM json_each($1)) \
+     SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
+     WHERE merc_order_no IN (SELECT no FROM n) UNION ALL \
+     SELECT merc_order_no, amount_fen, currency, CAST(1 AS BIGINT) AS debit FROM debits \
+     WHERE merc_order_no IN (SELECT no FROM n)";
+
+/// Adds one row of a payment terms query.
+pub fn add_term(terms: &mut Terms, no: String, amount: i64, currency: String, debit: bool) {
+    // An order and a debit never share a number; if they did, the order counts.
+    if !debit || !terms.contains_key(&no) {
+        terms.insert(no, (amount, currency, debit));
+    }
+}
+
+/// The numbers of a payment terms query as its one parameter.
+pub fn terms_parameter(merc_order_nos: &[&str]) -> Result<String> {
+    batch_json(&merc_order_nos)
+}
+
 /// The amount and currency of the pay-and-sign orders, or else withholding debits (`true`), with
 /// these mercOrderNos, in one query: what payment notifications are checked against.
-pub async fn payment_terms(
-    conn: &mut AnyConnection,
-    merc_order_nos: &[&str],
-) -> Result<std::collections::HashMap<String, (i64, String, bool)>> {
-    let mut terms = std::collections::HashMap::new();
+pub async fn payment_terms(conn: &mut AnyConnection, merc_order_nos: &[&str]) -> Result<Terms> {
+    let mut terms = Terms::new();
     if merc_order_nos.is_empty() {
         return Ok(terms);
     }
-    // One text for every batch size (the numbers travel as one JSON array), so each connection
-    // prepares and plans it once.
-    let numbers = batch_json(&merc_order_nos)?;
+    let numbers = terms_parameter(merc_order_nos)?;
     let text = if on_postgres(conn) {
         // Looked up by key (a plain IN over the JSON set would make the planner scan).
         "SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
@@ -1166,21 +1228,18 @@ pub async fn payment_terms(
          SELECT merc_order_no, amount_fen, currency, CAST(1 AS BIGINT) AS debit FROM debits \
          WHERE merc_order_no = ANY (ARRAY(SELECT json_array_elements_text($1::json)))"
     } else {
-        "WITH n (no) AS (SELECT value FROM json_each($1)) \
-         SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
-         WHERE merc_order_no IN (SELECT no FROM n) UNION ALL \
-         SELECT merc_order_no, amount_fen, currency, CAST(1 AS BIGINT) AS debit FROM debits \
-         WHERE merc_order_no IN (SELECT no FROM n)"
+        PAYMENT_TERMS_SQLITE
     };
     let query = sqlx::query(text).bind(numbers);
     for r in query.fetch_all(&mut *conn).await? {
-        let no: String = r.try_get("merc_order_no")?;
         let debit = r.try_get::<i64, _>("debit")? != 0;
-        let row = (r.try_get("amount_fen")?, r.try_get("currency")?, debit);
-        // An order and a debit never share a number; if they did, the order counts.
-        if !debit || !terms.contains_key(&no) {
-            terms.insert(no, row);
-        }
+        add_term(
+            &mut terms,
+            r.try_get("merc_order_no")?,
+            r.try_get("amount_fen")?,
+            r.try_get("currency")?,
+            debit,
+        );
     }
     Ok(terms)
 }
