@@ -11,4 +11,5 @@ merchant-pg-test:
 	scripts/pg-test.sh run -- $(CARGO) test --locked -p paysign-merchant --test flows --test batches postgres:: -- --test-threads=2
 
 bench-merchant:
+	$(CARGO) bench --locked -p paysign-merchant --bench writer
 	scripts/pg-test.sh run -- $(CARGO) bench --locked -p paysign-merchant --bench callbacks

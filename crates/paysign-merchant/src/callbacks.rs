@@ -153,6 +153,7 @@ pub async fn receive(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcom
 }
 
 async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
+    let coming = state.committer.coming();
     let verified = match check(state, endpoint, raw).await {
         Ok(v) => v,
         Err(refused) => return refused,
@@ -163,7 +164,7 @@ async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
         change_label(&verified.change),
     );
     // Answered only once the transaction holding it has committed (see `commit`).
-    let outcome = state.committer.submit(verified).await;
+    let outcome = state.committer.submit(verified, Some(coming)).await;
     if outcome == (Outcome::Applied { changed: true }) {
         tracing::info!(kind, subject = %subject, change, "callback applied");
     }

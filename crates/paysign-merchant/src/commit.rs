@@ -1,22 +1,26 @@
 //! Group commit of verified callbacks. Handlers verify and check notifications in parallel, then
-//! hand each one to a single writer task, which applies whatever has queued up meanwhile in one
+//! hand each one to a single writer, which applies whatever has queued up meanwhile in one
 //! transaction: one disk flush on SQLite (synchronous=FULL) and four round trips on PostgreSQL
 //! for the whole batch instead of per callback. A handler answers only with the outcome the
 //! writer sends back after the transaction holding its callback committed, so "success" is
 //! never said about a callback that is not durably stored.
 //!
-//! A batch, on the writer's own connection: the payments' orders are read (amounts and
-//! currencies, one query); then, in one transaction, every new callbackId is recorded first, so a
-//! callbackId recorded before — by an earlier batch or another instance — writes nothing and is
-//! a duplicate, and in the same round trip the orders of distinct new payments are paid
-//! (`store::record_and_pay`); any other change runs row by row after it; those that changed
-//! nothing have their record marked `NO_CHANGE`. If anything in the batch fails, the batch rolls
-//! back and each member is applied again alone, so one bad callback fails only itself. Copies of
-//! one callbackId within a batch follow the first.
+//! The writer: on a SQLite file, a thread with a connection of its own (`sqlite_writer`), which
+//! also waits up to [`COMMIT_DELAY`] for callbacks still being verified; on PostgreSQL and in
+//! memory, a task on a pool connection it keeps ([`Pooled`]). Both store a batch the same way
+//! ([`apply_batch_with`]): the payments' orders are read (amounts and currencies, one query);
+//! then, in one transaction, every new callbackId is recorded first, so a callbackId recorded
+//! before — by an earlier batch or another instance — writes nothing and is a duplicate, and its
+//! change is applied; those that changed nothing have their record marked `NO_CHANGE`. Through
+//! the pool, the recording and the payments of distinct orders take one round trip
+//! (`store::record_and_pay`). If anything in the batch fails, the batch rolls back and each
+//! member is applied again alone, so one bad callback fails only itself. Copies of one
+//! callbackId within a batch follow the first.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection};
@@ -24,6 +28,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::callbacks::{Outcome, Refusal};
 use crate::db::{Db, DbError};
+use crate::exec::Exec;
+use crate::sqlite_writer;
 use crate::store::{self, NewCallback, PaidCallback};
 use crate::time;
 
@@ -33,6 +39,16 @@ pub const MAX_BATCH: usize = 64;
 
 /// Callbacks waiting for the writer before handlers wait to hand theirs over.
 const QUEUE: usize = 1024;
+
+/// How long the writer on a SQLite file waits for callbacks already being verified to join a
+/// batch. Its own connection commits so fast that, under load, batches fell to about two
+/// callbacks, and a flush (`synchronous = FULL`) for every two cost more CPU than it saved
+/// (docs/merchant-server.md). Alone, a callback waits for nobody: the writer waits only while
+/// another is on its way (PostgreSQL's `commit_delay` with `commit_siblings`, in effect).
+pub const COMMIT_DELAY: Duration = Duration::from_millis(1);
+
+/// How often, within [`COMMIT_DELAY`], the writer looks for arrivals and whether more are coming.
+const DELAY_SLICE: Duration = Duration::from_micros(250);
 
 /// The state change a verified, checked notification asks for. Each is one conditional update
 /// of `store` that only moves states forward.
@@ -124,11 +140,25 @@ struct Job {
     reply: oneshot::Sender<Outcome>,
 }
 
-/// The handle handlers submit to; the writer task ends when every handle is dropped.
+/// The handle handlers submit to; the writer ends when every handle is dropped.
 #[derive(Debug, Clone)]
 pub struct Committer {
     jobs: mpsc::Sender<Job>,
     stats: Arc<CommitStats>,
+    /// Callbacks being verified and checked, on their way to the writer (see [`Coming`]).
+    coming: Arc<AtomicUsize>,
+}
+
+/// A callback on its way to the writer, from before its verification until it is queued: while
+/// any is, the writer on a SQLite file may wait a little for it to join the batch (see
+/// [`COMMIT_DELAY`]). Dropped on any path, it stops counting.
+#[derive(Debug)]
+pub struct Coming(Arc<AtomicUsize>);
+
+impl Drop for Coming {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Committer {
@@ -136,17 +166,58 @@ impl Committer {
     pub fn start(db: Db, metrics: crate::metrics::Metrics) -> Committer {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(CommitStats::default());
+        let coming = Arc::new(AtomicUsize::new(0));
         // One writer on both engines: SQLite has one writer at a time anyway, and on
         // PostgreSQL, now that a batch is four round trips, a second writer only halved the
         // batches (more round trips per callback) and lowered throughput (benches/callbacks.rs).
-        tokio::spawn(writer(db, queue, Arc::clone(&stats), metrics));
-        Committer { jobs, stats }
+        // On a SQLite file it is a thread with its own connection (src/sqlite_writer.rs).
+        let own = db.sqlite_file().map(sqlite_writer::open);
+        match own {
+            Some(Ok(conn)) => {
+                let (db, stats) = (db.clone(), Arc::clone(&stats));
+                let on_the_way = Arc::clone(&coming);
+                let spawned = std::thread::Builder::new()
+                    .name("paysign-writer".to_owned())
+                    .spawn(move || writer_thread(db, conn, queue, on_the_way, stats, metrics));
+                if let Err(e) = spawned {
+                    // Its queue is gone with it: every callback is refused (not answered
+                    // success) and Payment Kit delivers it again.
+                    tracing::error!(error = %e, "callback writer: cannot start its thread");
+                }
+            }
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "callback writer: no own connection; using the pool");
+                tokio::spawn(writer(db, queue, Arc::clone(&stats), metrics));
+            }
+            None => {
+                tokio::spawn(writer(db, queue, Arc::clone(&stats), metrics));
+            }
+        }
+        Committer {
+            jobs,
+            stats,
+            coming,
+        }
+    }
+
+    /// Callbacks counted by [`coming`](Self::coming) and not yet queued.
+    pub fn on_the_way(&self) -> usize {
+        self.coming.load(Ordering::Relaxed)
+    }
+
+    /// Counts a callback on its way to [`submit`](Self::submit), from before its verification.
+    pub fn coming(&self) -> Coming {
+        self.coming.fetch_add(1, Ordering::Relaxed);
+        Coming(Arc::clone(&self.coming))
     }
 
     /// Stores `item` with the next batch and returns how it ended, once that is durable.
-    pub async fn submit(&self, item: Verified) -> Outcome {
+    /// `coming` (from [`coming`](Self::coming), if the caller counted it) ends once it is queued.
+    pub async fn submit(&self, item: Verified, coming: Option<Coming>) -> Outcome {
         let (reply, answer) = oneshot::channel();
-        if self.jobs.send(Job { item, reply }).await.is_err() {
+        let sent = self.jobs.send(Job { item, reply }).await;
+        drop(coming);
+        if sent.is_err() {
             return Outcome::Refused(Refusal::Internal);
         }
         // A writer gone before answering committed nothing it would have answered for.
@@ -177,6 +248,8 @@ async fn writer(
     loop {
         // Waits for one callback, then takes every other that queued meanwhile: under load the
         // batch is what arrived during the previous commit; alone, a callback waits for nobody.
+        // (No commit delay here: its round trips already make a batch take long enough, and
+        // on PostgreSQL waiting cost more than it saved, docs/merchant-server.md.)
         let taken = tokio::select! {
             n = queue.recv_many(&mut jobs, MAX_BATCH) => n,
             () = &mut closing => 0,
@@ -205,12 +278,110 @@ async fn writer(
     }
 }
 
+/// The writer on a SQLite file: batches as the pool's writer takes them, stored on its own
+/// connection. It ends when every [`Committer`] is gone; it holds no pool connection, so closing
+/// the pool never waits for it.
+fn writer_thread(
+    db: Db,
+    conn: rusqlite::Connection,
+    mut queue: mpsc::Receiver<Job>,
+    coming: Arc<AtomicUsize>,
+    stats: Arc<CommitStats>,
+    metrics: crate::metrics::Metrics,
+) {
+    // Runs the shared batch logic, whose futures are ready at once here except for the wait
+    // for this process's write turn.
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!(error = %e, "callback writer: cannot start");
+            return;
+        }
+    };
+    let mut conn = Some(conn);
+    while let Some(first) = queue.blocking_recv() {
+        let mut jobs = vec![first];
+        gather(&mut queue, &mut jobs, &coming);
+        let (items, replies): (Vec<Verified>, Vec<oneshot::Sender<Outcome>>) =
+            jobs.into_iter().map(|j| (j.item, j.reply)).unzip();
+        if conn.is_none() {
+            conn = reopen(&db);
+        }
+        let outcomes = match conn.as_ref() {
+            Some(c) => runtime.block_on(apply_batch_with(
+                &mut sqlite_writer::Direct { db: &db, conn: c },
+                &items,
+                &stats,
+            )),
+            None => vec![Outcome::Refused(Refusal::Internal); items.len()],
+        };
+        if outcomes.contains(&Outcome::Refused(Refusal::Internal)) {
+            // A database error: the next batch starts on a fresh connection.
+            conn = None;
+        }
+        metrics.callback_batch(items.len());
+        for (reply, outcome) in replies.into_iter().zip(outcomes) {
+            let _ = reply.send(outcome);
+        }
+    }
+}
+
+/// A fresh connection for the writer's thread after a database error (`None`: the next batch
+/// is refused and tries again).
+fn reopen(db: &Db) -> Option<rusqlite::Connection> {
+    match sqlite_writer::open(db.sqlite_file()?) {
+        Ok(conn) => Some(conn),
+        Err(e) => {
+            tracing::error!(error = %e, "callback writer: cannot reopen its connection");
+            None
+        }
+    }
+}
+
+/// Adds to `jobs` what queued meanwhile and, while callbacks are still on their way, what
+/// arrives within [`COMMIT_DELAY`]: the batch of a writer that has just taken its first job.
+/// It sleeps in slices rather than waiting on the queue, so arrivals wake nobody.
+fn gather(queue: &mut mpsc::Receiver<Job>, jobs: &mut Vec<Job>, coming: &AtomicUsize) {
+    let deadline = std::time::Instant::now() + COMMIT_DELAY;
+    loop {
+        while jobs.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if jobs.len() >= MAX_BATCH || coming.load(Ordering::Relaxed) == 0 || left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(DELAY_SLICE));
+    }
+}
+
 fn log_db_error(e: sqlx::Error) {
     tracing::error!(error = %e, "callback writer: no database connection");
 }
 
-/// [`apply_batch_on`] on a connection taken from the pool for this batch.
+/// Applies a batch as the server's writer does: on a SQLite file through a connection of its
+/// own (opened for this call; the calling thread waits while it writes), otherwise
+/// [`apply_batch_pooled`].
 pub async fn apply_batch(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<Outcome> {
+    let Some(file) = db.sqlite_file() else {
+        return apply_batch_pooled(db, items, stats).await;
+    };
+    match sqlite_writer::open(file) {
+        Ok(conn) => {
+            apply_batch_with(&mut sqlite_writer::Direct { db, conn: &conn }, items, stats).await
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "callback writer: cannot open its connection");
+            vec![Outcome::Refused(Refusal::Internal); items.len()]
+        }
+    }
+}
+
+/// [`apply_batch_on`] on a connection taken from the pool for this batch.
+pub async fn apply_batch_pooled(db: &Db, items: &[Verified], stats: &CommitStats) -> Vec<Outcome> {
     match db.connection().await {
         Ok(mut conn) => apply_batch_on(db, &mut conn, items, stats).await,
         Err(e) => {
@@ -229,9 +400,52 @@ pub async fn apply_batch_on(
     items: &[Verified],
     stats: &CommitStats,
 ) -> Vec<Outcome> {
-    let checked = check_payments(conn, items).await;
+    apply_batch_with(&mut Pooled { db, conn }, items, stats).await
+}
+
+/// Where a batch is stored: the two steps that differ between a pool connection ([`Pooled`])
+/// and the writer's own SQLite connection (`sqlite_writer`). Everything that decides an outcome
+/// (the checks, the order of members, retries, copies) is shared, in [`apply_batch_with`].
+#[allow(async_fn_in_trait)] // used with concrete types only
+pub trait BatchStore {
+    /// [`store::payment_terms`]: amount, currency and "is a debit" of these mercOrderNos.
+    async fn payment_terms(&mut self, numbers: &[&str]) -> Result<store::Terms, DbError>;
+    /// Records `items` (distinct callbackIds, in callbackId order) and applies the changes of
+    /// the new ones, in one transaction that is committed before this returns `Ok`.
+    async fn apply_in_one_transaction(
+        &mut self,
+        items: &[&Verified],
+    ) -> Result<Vec<Outcome>, DbError>;
+}
+
+/// A pool connection (`sqlx`): PostgreSQL, and SQLite in memory.
+pub struct Pooled<'a> {
+    pub db: &'a Db,
+    pub conn: &'a mut AnyConnection,
+}
+
+impl BatchStore for Pooled<'_> {
+    async fn payment_terms(&mut self, numbers: &[&str]) -> Result<store::Terms, DbError> {
+        store::payment_terms(self.conn, numbers).await
+    }
+
+    async fn apply_in_one_transaction(
+        &mut self,
+        items: &[&Verified],
+    ) -> Result<Vec<Outcome>, DbError> {
+        apply_in_one_transaction(self.db, self.conn, items).await
+    }
+}
+
+/// [`apply_batch_on`] on any [`BatchStore`].
+pub async fn apply_batch_with<S: BatchStore>(
+    store: &mut S,
+    items: &[Verified],
+    stats: &CommitStats,
+) -> Vec<Outcome> {
+    let checked = check_payments(store, items).await;
     let ready: Vec<&Verified> = checked.iter().filter_map(|c| c.as_ref().ok()).collect();
-    let mut applied = apply_checked(db, conn, &ready, stats).await.into_iter();
+    let mut applied = apply_checked(store, &ready, stats).await.into_iter();
     checked
         .into_iter()
         .map(|c| match c {
@@ -245,8 +459,8 @@ pub async fn apply_batch_on(
 
 /// Resolves every `Change::Payment` against the order, or else the debit, it names (amounts and
 /// currencies never change once stored, so this reads them before the transaction).
-async fn check_payments(
-    conn: &mut AnyConnection,
+async fn check_payments<S: BatchStore>(
+    store: &mut S,
     items: &[Verified],
 ) -> Vec<Result<Verified, Outcome>> {
     let numbers: Vec<&str> = items
@@ -258,7 +472,7 @@ async fn check_payments(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let terms = match store::payment_terms(conn, &numbers).await {
+    let terms = match store.payment_terms(&numbers).await {
         Ok(terms) => Some(terms),
         Err(e) => {
             tracing::error!(error = %e, "callback check failed: database error");
@@ -313,9 +527,8 @@ async fn check_payments(
         .collect()
 }
 
-async fn apply_checked(
-    db: &Db,
-    conn: &mut AnyConnection,
+async fn apply_checked<S: BatchStore>(
+    store: &mut S,
     items: &[&Verified],
     stats: &CommitStats,
 ) -> Vec<Outcome> {
@@ -344,7 +557,7 @@ async fn apply_checked(
         .filter_map(|&i| leaders.get(i).copied())
         .collect();
 
-    let sorted_outcomes = match apply_in_one_transaction(db, conn, &sorted).await {
+    let sorted_outcomes = match store.apply_in_one_transaction(&sorted).await {
         Ok(outcomes) => {
             stats.batches.fetch_add(1, Ordering::Relaxed);
             stats
@@ -361,7 +574,7 @@ async fn apply_checked(
             stats.split.fetch_add(1, Ordering::Relaxed);
             let mut outcomes = Vec::with_capacity(sorted.len());
             for v in &sorted {
-                outcomes.push(match apply_in_one_transaction(db, conn, &[*v]).await {
+                outcomes.push(match store.apply_in_one_transaction(&[*v]).await {
                     Ok(mut alone) => {
                         stats.batches.fetch_add(1, Ordering::Relaxed);
                         stats.callbacks.fetch_add(1, Ordering::Relaxed);
@@ -473,8 +686,10 @@ async fn apply_in_one_transaction(
     Ok(outcomes)
 }
 
-async fn apply_change(
-    conn: &mut AnyConnection,
+/// Applies one verified change (not a payment still to check) and says whether it changed
+/// anything: the same statements on either kind of connection.
+pub async fn apply_change<C: Exec>(
+    conn: &mut C,
     change: &Change,
     now: i64,
 ) -> Result<bool, DbError> {
@@ -557,5 +772,102 @@ async fn apply_change(
         Change::Payment(_) => Err(DbError::Sql(sqlx::Error::Protocol(
             "a payment callback reached the writer unchecked".to_owned(),
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn job(id: &str) -> (Job, oneshot::Receiver<Outcome>) {
+        let (reply, answer) = oneshot::channel();
+        let item = Verified {
+            callback_id: id.to_owned(),
+            kind: "payment",
+            subject: "PS1".to_owned(),
+            raw: "{}".to_owned(),
+            change: Change::Nothing,
+        };
+        (Job { item, reply }, answer)
+    }
+
+    fn ids(jobs: &[Job]) -> Vec<&str> {
+        jobs.iter().map(|j| j.item.callback_id.as_str()).collect()
+    }
+
+    #[test]
+    fn with_nobody_on_the_way_a_batch_takes_only_what_queued() {
+        let (send, mut queue) = mpsc::channel(8);
+        let (queued, _a) = job("A");
+        send.try_send(queued).unwrap();
+        let (first, _f) = job("F");
+        let mut jobs = vec![first];
+        gather(&mut queue, &mut jobs, &AtomicUsize::new(0));
+        assert_eq!(ids(&jobs), ["F", "A"]);
+    }
+
+    #[test]
+    fn the_wait_for_a_callback_on_its_way_is_bounded() {
+        let (_send, mut queue) = mpsc::channel(8);
+        let (first, _f) = job("F");
+        let mut jobs = vec![first];
+        // Counted as on its way, and it never comes (say its client hung up mid-verify and
+        // the count were lost): the batch still goes, after the commit delay.
+        let started = std::time::Instant::now();
+        gather(&mut queue, &mut jobs, &AtomicUsize::new(1));
+        assert!(started.elapsed() >= COMMIT_DELAY);
+        assert_eq!(ids(&jobs), ["F"]);
+    }
+
+    #[test]
+    fn a_callback_on_its_way_joins_this_batch_or_the_next() {
+        let (send, mut queue) = mpsc::channel(8);
+        let coming = Arc::new(AtomicUsize::new(1));
+        let (late, _l) = job("L");
+        let on_the_way = Arc::clone(&coming);
+        // As `submit` does: queued first, then no longer counted.
+        let sender = std::thread::spawn(move || {
+            send.blocking_send(late).unwrap();
+            on_the_way.fetch_sub(1, Ordering::Relaxed);
+            send
+        });
+        let (first, _f) = job("F");
+        let mut jobs = vec![first];
+        gather(&mut queue, &mut jobs, &coming);
+        drop(sender.join().unwrap());
+        while let Ok(next) = queue.try_recv() {
+            jobs.push(next);
+        }
+        assert_eq!(ids(&jobs), ["F", "L"]);
+    }
+
+    #[test]
+    fn a_callback_stops_counting_once_queued_or_dropped() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (jobs, mut queue) = mpsc::channel(8);
+            let committer = Committer {
+                jobs,
+                stats: Arc::default(),
+                coming: Arc::default(),
+            };
+            let refused = committer.coming();
+            let stored = committer.coming();
+            assert_eq!(committer.on_the_way(), 2);
+            drop(refused);
+            assert_eq!(committer.on_the_way(), 1);
+            let (item, _) = job("S");
+            let submitter = committer.clone();
+            let answer =
+                tokio::spawn(async move { submitter.submit(item.item, Some(stored)).await });
+            let queued = queue.recv().await.unwrap();
+            assert_eq!(committer.on_the_way(), 0);
+            queued.reply.send(Outcome::Duplicate).unwrap();
+            assert_eq!(answer.await.unwrap(), Outcome::Duplicate);
+        });
     }
 }

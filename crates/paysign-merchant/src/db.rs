@@ -3,6 +3,8 @@
 //! dialects differ (row leases) ask [`Db::dialect`].
 
 use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +27,9 @@ pub enum DbError {
     UnsupportedUrl(String),
     #[error("database: {0}")]
     Sql(#[from] sqlx::Error),
+    /// From the callback writer's own SQLite connection (`sqlite_writer`).
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -38,6 +43,9 @@ pub struct Db {
     /// handler), which turns contention into long tails; this process's write transactions
     /// queue here instead. `None` on PostgreSQL, whose row locks do the job.
     write_gate: Option<Arc<Mutex<()>>>,
+    /// The SQLite database's file (`None` in memory and on PostgreSQL): the callback writer
+    /// opens its own connection to it (`sqlite_writer`).
+    sqlite_file: Option<PathBuf>,
 }
 
 /// A write transaction (behind the SQLite write gate). Dropped without [`commit`](Self::commit),
@@ -127,10 +135,17 @@ impl Db {
         }
         migrator().run(&pool).await?;
         let write_gate = (dialect == Dialect::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let sqlite_file = if dialect == Dialect::Sqlite && !memory {
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?;
+            Some(options.get_filename().to_path_buf())
+        } else {
+            None
+        };
         Ok(Db {
             pool,
             dialect,
             write_gate,
+            sqlite_file,
         })
     }
 
@@ -157,7 +172,12 @@ impl Db {
         Ok(WriteTx { tx, _gate: gate })
     }
 
-    async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
+    /// The SQLite file, when the database is one.
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.sqlite_file.as_deref()
+    }
+
+    pub(crate) async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
         match &self.write_gate {
             Some(g) => Some(Arc::clone(g).lock_owned().await),
             None => None,

@@ -34,6 +34,7 @@ pub mod orders;
 pub mod pk;
 pub mod reconcile;
 pub mod server;
+pub mod sqlite_writer;
 pub mod store;
 pub mod time;
 

@@ -28,6 +28,47 @@ on_both_databases!(
     two_callbacks_paying_one_order_change_it_once,
 );
 
+/// On a SQLite file the server's writer has a connection of its own (src/sqlite_writer.rs), so
+/// the `sqlite::` cases above test that one; these run the same cases through a pool
+/// connection, the writer of a SQLite database in memory.
+mod sqlite_through_the_pool {
+    use super::*;
+
+    macro_rules! through_the_pool {
+        ($($name:ident),* $(,)?) => {$(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                POOLED.scope(true, super::$name(Backend::Sqlite)).await;
+            }
+        )*};
+    }
+
+    through_the_pool!(
+        a_failing_member_fails_alone_and_copies_in_a_batch_apply_once,
+        a_failed_commit_answers_no_member_success,
+        payments_are_checked_against_their_orders_for_the_whole_batch,
+        two_callbacks_paying_one_order_change_it_once,
+    );
+}
+
+tokio::task_local! {
+    /// Set by `sqlite_through_the_pool`: apply batches through a pool connection.
+    static POOLED: bool;
+}
+
+/// A batch applied as the case's writer does (see `sqlite_through_the_pool`).
+async fn apply_batch(
+    db: &paysign_merchant::db::Db,
+    batch: &[Verified],
+    stats: &CommitStats,
+) -> Vec<Outcome> {
+    if POOLED.try_with(|pooled| *pooled).unwrap_or(false) {
+        commit::apply_batch_pooled(db, batch, stats).await
+    } else {
+        commit::apply_batch(db, batch, stats).await
+    }
+}
+
 const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
 
 /// `n` orders paid in the sandbox: (mercOrderNo, signed payment notification).
@@ -131,7 +172,7 @@ async fn a_failing_member_fails_alone_and_copies_in_a_batch_apply_once(backend: 
         verified(&bench, &good2.1).await,
         verified(&bench, &good1.1).await,
     ];
-    let outcomes = commit::apply_batch(db, &batch, &stats).await;
+    let outcomes = apply_batch(db, &batch, &stats).await;
     assert_eq!(
         outcomes,
         vec![
@@ -164,7 +205,7 @@ async fn a_failing_member_fails_alone_and_copies_in_a_batch_apply_once(backend: 
         verified(&bench, &good2.1).await,
     ];
     assert_eq!(
-        commit::apply_batch(db, &again, &stats).await,
+        apply_batch(db, &again, &stats).await,
         vec![Outcome::Duplicate; 3]
     );
     for (no, _) in &orders {
@@ -203,7 +244,7 @@ async fn a_failed_commit_answers_no_member_success(backend: Backend) {
     for (_, body) in &orders {
         batch.push(verified(&bench, body).await);
     }
-    let outcomes = commit::apply_batch(&bench.server().state.db, &batch, &stats).await;
+    let outcomes = apply_batch(&bench.server().state.db, &batch, &stats).await;
     for ((no, _), outcome) in orders.iter().zip(&outcomes) {
         if no == bad {
             assert_eq!(*outcome, Outcome::Refused(Refusal::Internal));
@@ -215,7 +256,7 @@ async fn a_failed_commit_answers_no_member_success(backend: Backend) {
     }
     assert_eq!(stats.split.load(std::sync::atomic::Ordering::Relaxed), 1);
     // Alone, it fails the same way: never success, never stored.
-    let outcome = commit::apply_batch(
+    let outcome = apply_batch(
         &bench.server().state.db,
         &[verified(&bench, &orders[2].1).await],
         &stats,
@@ -290,7 +331,7 @@ async fn payments_are_checked_against_their_orders_for_the_whole_batch(backend: 
     };
     terms.merc_order_no = "PS-NOT-HERE".to_owned();
     let stats = CommitStats::default();
-    let outcomes = commit::apply_batch(
+    let outcomes = apply_batch(
         &bench.server().state.db,
         &[other_amount, good, unknown],
         &stats,
@@ -336,7 +377,7 @@ async fn two_callbacks_paying_one_order_change_it_once(backend: Backend) {
     let stats = CommitStats::default();
     let db = &bench.server().state.db;
     assert_eq!(
-        commit::apply_batch(db, &[second.clone(), other, first.clone()], &stats).await,
+        apply_batch(db, &[second.clone(), other, first.clone()], &stats).await,
         vec![
             Outcome::Applied { changed: false },
             Outcome::Applied { changed: true },
@@ -362,7 +403,7 @@ async fn two_callbacks_paying_one_order_change_it_once(backend: Backend) {
     let mut third = first.clone();
     third.callback_id = format!("{}-THIRD", first.callback_id);
     assert_eq!(
-        commit::apply_batch(db, &[first.clone(), third.clone()], &stats).await,
+        apply_batch(db, &[first.clone(), third.clone()], &stats).await,
         vec![Outcome::Duplicate, Outcome::Applied { changed: false }]
     );
     assert_eq!(outcome_of(third.callback_id).await, "NO_CHANGE");
@@ -467,5 +508,17 @@ async fn sqlite_commits_are_flushed_to_disk() {
         assert_eq!(row.try_get::<String, _>(0).unwrap(), "wal");
     }
     drop(conns);
+    // And the callback writer's own connection (src/sqlite_writer.rs).
+    let file = bench.server().state.db.sqlite_file().unwrap().to_path_buf();
+    let own = paysign_merchant::sqlite_writer::open(&file).unwrap();
+    let synchronous: i64 = own
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(synchronous, 2);
+    let journal: String = own
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "wal");
+    drop(own);
     bench.stop().await;
 }
