@@ -2,7 +2,8 @@
 # runs in rust-test). scripts/pg-test.sh starts the cluster on a free loopback port, as an
 # unprivileged user, and removes it afterwards.
 #   merchant-pg-test   the flows and batches suites' postgres:: tests against that cluster
-#   bench-merchant     the callback endpoint (verify + store) on loopback vs the SM2 verify bound,
+#   bench-merchant     the callback writer alone by connection and batch size (SQLite file), then
+#                      the callback endpoint (verify + store) on loopback vs the SM2 verify bound,
 #                      release build, on SQLite and on a throwaway PostgreSQL
 .PHONY: merchant-pg-test bench-merchant
 TEST_STEPS += merchant-pg-test
