@@ -100,7 +100,9 @@ impl Db {
         } else {
             return Err(DbError::UnsupportedUrl(url.to_owned()));
         };
-        let memory = dialect == Dialect::Sqlite && url.contains(":memory:");
+        // In memory either way SQLite accepts it: no file for the callback writer to open.
+        let memory =
+            dialect == Dialect::Sqlite && (url.contains(":memory:") || url.contains("mode=memory"));
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         options = if memory {
             // Each SQLite connection to :memory: is its own database: keep exactly one, forever.
@@ -216,4 +218,26 @@ fn sqlite_url(url: &str) -> String {
     }
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}mode=rwc")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn only_a_database_file_is_named_for_the_writers_own_connection() {
+        for url in ["sqlite::memory:", "sqlite://paysign-db-test?mode=memory"] {
+            let db = Db::connect(url).await.unwrap();
+            assert_eq!(db.sqlite_file(), None, "{url}");
+            db.close().await;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("merchant.db");
+        let db = Db::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        assert_eq!(db.sqlite_file(), Some(file.as_path()));
+        db.close().await;
+    }
 }

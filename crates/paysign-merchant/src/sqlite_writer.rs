@@ -2,7 +2,7 @@
 //!
 //! Through the pool (`sqlx`), every statement is a round trip to a worker thread, so a batch had
 //! to travel as JSON in a few large statements. Here statements run in place, row by row, from
-//! cached prepared statements: storing a callback costs about half the CPU (the figures are in
+//! cached prepared statements: storing a callback costs less than half the CPU (the figures are in
 //! docs/merchant-server.md). What a batch means is unchanged and shared with the pool's writer
 //! (`commit::apply_batch_with`): the same checks, the same state changes (`store`, through
 //! [`Exec`]), `BEGIN IMMEDIATE` after this process's other writers (`Db::write_turn`), and
@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::types::{ToSqlOutput, Value};
-use rusqlite::{CachedStatement, Connection};
+use rusqlite::{CachedStatement, Connection, OpenFlags};
 
 use crate::callbacks::Outcome;
 use crate::commit::{self, BatchStore, Verified};
@@ -27,10 +27,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Cached prepared statements: every statement the writer runs, with room to spare.
 const STATEMENT_CACHE: usize = 64;
 
-/// Opens the writer's connection to the database file (which `Db::connect` created and
-/// migrated, in WAL mode).
+/// Opens the writer's connection to the database file, which `Db::connect` created and
+/// migrated, in WAL mode. It never creates one: a file gone is an error, not a new empty
+/// database.
 pub fn open(file: &Path) -> Result<Connection, DbError> {
-    let conn = Connection::open(file)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(file, flags)?;
     // Every commit flushed: a callback answered success survives a power loss (as the pool's
     // connections, db.rs).
     conn.pragma_update(None, "synchronous", "FULL")?;

@@ -520,5 +520,9 @@ async fn sqlite_commits_are_flushed_to_disk() {
         .unwrap();
     assert_eq!(journal, "wal");
     drop(own);
+    // It opens the server's file, never a new one.
+    let missing = file.with_file_name("no-such.db");
+    assert!(paysign_merchant::sqlite_writer::open(&missing).is_err());
+    assert!(!missing.exists());
     bench.stop().await;
 }
