@@ -164,7 +164,7 @@ async fn process(state: &AppState, endpoint: Endpoint, raw: &[u8]) -> Outcome {
         change_label(&verified.change),
     );
     // Answered only once the transaction holding it has committed (see `commit`).
-    let outcome = state.committer.submit(verified, Some(coming)).await;
+    let outcome = state.committer.submit(verified, coming).await;
     if outcome == (Outcome::Applied { changed: true }) {
         tracing::info!(kind, subject = %subject, change, "callback applied");
     }

@@ -212,8 +212,8 @@ impl Committer {
     }
 
     /// Stores `item` with the next batch and returns how it ended, once that is durable.
-    /// `coming` (from [`coming`](Self::coming), if the caller counted it) ends once it is queued.
-    pub async fn submit(&self, item: Verified, coming: Option<Coming>) -> Outcome {
+    /// `coming` (from [`coming`](Self::coming)) ends once it is queued.
+    pub async fn submit(&self, item: Verified, coming: Coming) -> Outcome {
         let (reply, answer) = oneshot::channel();
         let sent = self.jobs.send(Job { item, reply }).await;
         drop(coming);
@@ -862,8 +862,7 @@ mod tests {
             assert_eq!(committer.on_the_way(), 1);
             let (item, _) = job("S");
             let submitter = committer.clone();
-            let answer =
-                tokio::spawn(async move { submitter.submit(item.item, Some(stored)).await });
+            let answer = tokio::spawn(async move { submitter.submit(item.item, stored).await });
             let queued = queue.recv().await.unwrap();
             assert_eq!(committer.on_the_way(), 0);
             queued.reply.send(Outcome::Duplicate).unwrap();

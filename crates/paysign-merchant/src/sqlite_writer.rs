@@ -146,15 +146,12 @@ impl BatchStore for Direct<'_> {
         let now = time::now_ms();
         let _turn = self.db.write_turn().await;
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        let applied = record_and_apply(self, items, now).await;
-        let committed = match applied {
-            Ok(outcomes) => self
-                .conn
-                .execute_batch("COMMIT")
-                .map(|()| outcomes)
-                .map_err(DbError::from),
-            Err(e) => Err(e),
-        };
+        let committed = record_and_apply(self, items, now)
+            .await
+            .and_then(|outcomes| {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(outcomes)
+            });
         if !self.conn.is_autocommit() {
             // Failed before or at COMMIT: nothing of this transaction stays.
             if let Err(e) = self.conn.execute_batch("ROLLBACK") {

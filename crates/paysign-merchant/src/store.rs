@@ -245,11 +245,6 @@ pub struct CallbackRecord {
     pub received_ms: i64,
 }
 
-/// Whether the connection is PostgreSQL's (the few statements whose dialects differ ask).
-fn on_postgres(conn: &AnyConnection) -> bool {
-    conn.backend_name() == "PostgreSQL"
-}
-
 fn sql(text: String) -> AssertSqlSafe<String> {
     // Only ever built from this module's constants (table and column names), never from input.
     AssertSqlSafe(text)
@@ -1078,7 +1073,7 @@ pub async fn record_and_pay(
     if rows.is_empty() {
         return Ok(Recorded::default());
     }
-    let postgres = on_postgres(conn);
+    let postgres = conn.on_postgres();
     let paying: std::collections::HashSet<&str> = pays.iter().map(|p| p.callback_id).collect();
     let rows: Vec<RowJson<'_>> = rows
         .iter()
@@ -1220,7 +1215,7 @@ pub async fn payment_terms(conn: &mut AnyConnection, merc_order_nos: &[&str]) ->
         return Ok(terms);
     }
     let numbers = terms_parameter(merc_order_nos)?;
-    let text = if on_postgres(conn) {
+    let text = if conn.on_postgres() {
         // Looked up by key (a plain IN over the JSON set would make the planner scan).
         "SELECT merc_order_no, amount_fen, currency, CAST(0 AS BIGINT) AS debit FROM orders \
          WHERE merc_order_no = ANY (ARRAY(SELECT json_array_elements_text($1::json))) \
