@@ -442,14 +442,17 @@ pub async fn mark_paid<C: Exec>(
     ];
     if conn.on_postgres() {
         // One round trip instead of two: both updates in one statement (a data-modifying CTE),
-        // the contract's only when the order's applied.
+        // the contract's only when the order's applied. The contract by its code and no state
+        // index, as in RECORD_AND_PAY_POSTGRES.
         let changed = conn
             .fetch_int(
                 "WITH paid AS (UPDATE orders SET payment = $1, sys_trans_order_no = $2, \
                  finish_time = $3, paid_ms = $4, updated_ms = $5 \
-                 WHERE merc_order_no = $6 AND payment IN ($7, $8) RETURNING merc_order_no), \
+                 WHERE merc_order_no = $6 AND payment IN ($7, $8) \
+                 RETURNING merc_contract_code), \
                  revived AS (UPDATE contracts SET state = $9, updated_ms = $5, next_check_ms = $5 \
-                 WHERE merc_order_no IN (SELECT merc_order_no FROM paid) AND state = $10 \
+                 WHERE merc_contract_code = (SELECT merc_contract_code FROM paid) \
+                 AND (merc_order_no || '') = $6 AND (state || '') = $10 \
                  AND contract_id IS NULL) \
                  SELECT COUNT(*) FROM paid",
                 &args,
@@ -465,10 +468,11 @@ pub async fn mark_paid<C: Exec>(
         )
         .await?;
     if changed > 0 {
-        // A contract given up on because the payment looked failed is pending again.
+        // A contract given up on because the payment looked failed is pending again (by its
+        // order's index, not the state's: unary `+`).
         conn.execute(
             "UPDATE contracts SET state = $1, updated_ms = $2, next_check_ms = $2 \
-             WHERE merc_order_no = $3 AND state = $4 AND contract_id IS NULL",
+             WHERE merc_order_no = $3 AND +state = $4 AND contract_id IS NULL",
             &[
                 Arg::Text(contract::PENDING),
                 Arg::Int(now),
@@ -1009,9 +1013,13 @@ struct RowJson<'a> {
 }
 
 /// [`record_and_pay`] on PostgreSQL: one statement of data-modifying CTEs ($3, SQLite's marker,
-/// is bound for both dialects and unused here). The planner guesses 100 rows for a JSON set and
-/// would scan every order and contract to join them; `= ANY (ARRAY(..))` has it look each one
-/// up by key instead.
+/// is bound for both dialects and unused here). Orders and contracts are looked up by primary
+/// key only. The planner guesses 100 rows for a JSON set and would scan every order to join
+/// them, so keys come as `= ANY (ARRAY(..))`. A state condition it could answer from a state
+/// index (`orders_due`, `contracts_due`) made it read every pending order or unsigned contract
+/// and intersect, in each batch: `(state || '')` keeps it a filter, as SQLite's unary `+` does
+/// below. Contracts are joined to the orders paid now, a set it expects to be tiny, so it looks
+/// each one up (`= ANY` over them had it scan the table).
 const RECORD_AND_PAY_POSTGRES: &str = "\
     WITH r AS (SELECT * FROM json_to_recordset($9::json) \
       AS r (cb text, kind text, subject text, outcome text, raw text)), \
@@ -1022,12 +1030,13 @@ const RECORD_AND_PAY_POSTGRES: &str = "\
       AS v (cb text, no text, sys text, ft text, pm bigint)), \
     paid AS (UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, finish_time = v.ft, \
       paid_ms = v.pm, updated_ms = $1 FROM v JOIN ins ON ins.callback_id = v.cb \
-      WHERE orders.merc_order_no = v.no AND orders.payment IN ($7, $8) \
+      WHERE orders.merc_order_no = v.no AND (orders.payment || '') IN ($7, $8) \
       AND orders.merc_order_no = ANY (ARRAY(SELECT no FROM v)) \
-      RETURNING orders.merc_order_no), \
-    revived AS (UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 \
-      WHERE merc_order_no = ANY (ARRAY(SELECT merc_order_no FROM paid)) AND state = $6 \
-      AND contract_id IS NULL) \
+      RETURNING orders.merc_order_no, orders.merc_contract_code), \
+    revived AS (UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 FROM paid \
+      WHERE contracts.merc_contract_code = paid.merc_contract_code \
+      AND contracts.merc_order_no = paid.merc_order_no \
+      AND (contracts.state || '') = $6 AND contracts.contract_id IS NULL) \
     SELECT 'new' AS tag, callback_id AS id FROM ins \
     UNION ALL SELECT 'paid' AS tag, merc_order_no AS id FROM paid";
 

@@ -422,6 +422,128 @@ async fn two_callbacks_paying_one_order_change_it_once(backend: Backend) {
     bench.stop().await;
 }
 
+/// PostgreSQL: paying a batch of orders, and one from a query, reads orders and contracts by
+/// key, however many others are pending: with 2,000 pending orders and unsigned contracts
+/// besides, neither state index is read and neither table scanned. (Left to choose, the planner
+/// read the whole pending range of `orders_due` in every batch, and scanned `contracts`.) Counted
+/// with PostgreSQL's statistics of this connection, not yet flushed (`pg_stat_get_xact_*`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_payments_read_orders_and_contracts_by_key() {
+    if postgres_url().is_none() {
+        eprintln!("skipped: PAYSIGN_TEST_POSTGRES_URL is not set (make test sets it)");
+        return;
+    }
+    use paysign_merchant::store::{self, NewCallback, PaidCallback};
+    let bench = Bench::start(Backend::Postgres).await;
+    let mut orders = Vec::new();
+    for i in 0..4 {
+        orders.push(bench.new_order(&format!("user-{i}")).await.0);
+    }
+    exec(
+        &bench,
+        "INSERT INTO orders (merc_order_no, user_id, idempotency_key, product_id, amount_fen, \
+         currency, merc_contract_code, payment, created_ms, updated_ms, expire_ms, next_check_ms) \
+         SELECT 'OTHER-' || i, 'user-x', 'key-' || i, 'vip-month', 1500, 'CNY', 'OTHER-C-' || i, \
+         'PENDING', 1, 1, 1, 1 FROM generate_series(1, 2000) i; \
+         INSERT INTO contracts (merc_contract_code, merc_order_no, user_id, plan_id, state, \
+         created_ms, updated_ms, next_check_ms) SELECT 'OTHER-C-' || i, 'OTHER-' || i, 'user-x', \
+         'PLAN-MONTHLY', 'NOT_SIGNED', 1, 1, 1 FROM generate_series(1, 2000) i"
+            .to_owned(),
+    )
+    .await;
+    let db = &bench.server().state.db;
+    let now = paysign_merchant::time::now_ms();
+    // Two were given up on (a failed payment): paying them makes their contracts pending again.
+    let mut conn = db.connection().await.unwrap();
+    for no in [&orders[1], &orders[3]] {
+        assert!(store::mark_not_paid(&mut *conn, no, now).await.unwrap());
+    }
+    drop(conn);
+
+    let ids: Vec<String> = (0..3).map(|i| format!("CB-BY-KEY-{i}")).collect();
+    let rows: Vec<NewCallback<'_>> = (0..3)
+        .map(|i| NewCallback {
+            callback_id: &ids[i],
+            kind: "payment",
+            subject: &orders[i],
+            raw_body: "{}",
+        })
+        .collect();
+    let pays: Vec<PaidCallback<'_>> = (0..3)
+        .map(|i| PaidCallback {
+            callback_id: &ids[i],
+            merc_order_no: &orders[i],
+            sys_trans_order_no: Some("SYS-BY-KEY"),
+            finish_time: None,
+            paid_ms: now,
+        })
+        .collect();
+    // This connection's counts start at zero: what it did before is flushed when it goes idle.
+    let mut conn = db.connection().await.unwrap();
+    sqlx::query("SELECT pg_stat_force_next_flush()")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+    let recorded = store::record_and_pay(&mut tx, &rows, &pays, now)
+        .await
+        .unwrap();
+    assert_eq!(recorded.paid.len(), 3);
+    assert!(
+        store::mark_paid(&mut *tx, &orders[3], Some("SYS-BY-KEY"), None, now, now)
+            .await
+            .unwrap()
+    );
+    // Scans of a table (sequential) or of an index, in this transaction.
+    let mut counted = Vec::new();
+    for relation in [
+        "orders",
+        "contracts",
+        "orders_due",
+        "contracts_due",
+        "orders_pkey",
+    ] {
+        let scans =
+            sqlx::query_scalar::<_, i64>("SELECT pg_stat_get_xact_numscans(CAST($1 AS regclass))")
+                .bind(relation)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+        counted.push((relation, scans));
+    }
+    tx.commit().await.unwrap();
+    drop(conn);
+    let count = |relation: &str| counted.iter().find(|(r, _)| *r == relation).unwrap().1;
+    assert!(
+        count("orders_pkey") > 0,
+        "the statistics count this transaction: {counted:?}"
+    );
+    for relation in ["orders", "contracts", "orders_due", "contracts_due"] {
+        assert_eq!(count(relation), 0, "{relation} was scanned: {counted:?}");
+    }
+
+    // And they did what they do: four orders paid, the two contracts pending again.
+    for (i, no) in orders.iter().enumerate() {
+        let order = store::order(db, no).await.unwrap().unwrap();
+        assert_eq!(order.payment, "PAID", "order {i}");
+        let contract = store::contract(db, &order.merc_contract_code)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(contract.state, "PENDING", "contract of order {i}");
+    }
+    assert_eq!(
+        bench
+            .db_count(
+                "SELECT COUNT(*) FROM orders WHERE payment = 'PENDING' AND merc_order_no LIKE $1",
+                "OTHER-%",
+            )
+            .await,
+        2000
+    );
+    bench.stop().await;
+}
+
 /// The binary on an SQLite file, killed with SIGKILL while callbacks are in flight: every
 /// callback it answered success is in the file afterwards, with its order paid.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
