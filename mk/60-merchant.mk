@@ -5,7 +5,8 @@
 #                      that cluster
 #   bench-merchant     the callback writer alone by connection and batch size (SQLite file), then
 #                      the callback endpoint (verify + store) on loopback vs the SM2 verify bound,
-#                      release build, on SQLite and on a throwaway PostgreSQL
+#                      release build, on SQLite and on a throwaway PostgreSQL, then PostgreSQL's
+#                      own CPU per stored callback with pgbench (scripts/pg-floor.sh)
 .PHONY: merchant-pg-test bench-merchant
 TEST_STEPS += merchant-pg-test
 
@@ -15,3 +16,4 @@ merchant-pg-test:
 bench-merchant:
 	$(CARGO) bench --locked -p paysign-merchant --bench writer
 	scripts/pg-test.sh run -- $(CARGO) bench --locked -p paysign-merchant --bench callbacks
+	scripts/pg-test.sh run -- scripts/pg-floor.sh
