@@ -582,8 +582,12 @@ async fn bills_are_checked_against_the_database(backend: Backend) {
         .admin_get(&format!("/admin/bills/trade/{today}"))
         .await;
     assert_eq!(status, 502);
+    // Both bills of today exist from 15:00 Beijing time tomorrow: the sandbox's clock goes to
+    // 16:00 then (a fixed advance failed the settle bill when run before 09:00 Beijing time).
+    let (_, today_ends) = paysign_merchant::time::bill_day(&today).unwrap();
+    let advance = today_ends + 16 * 3_600_000 - paysign_merchant::time::now_ms();
     bench
-        .sandbox_post("/sandbox/clock", json!({"advanceMs": 30 * 3_600_000}))
+        .sandbox_post("/sandbox/clock", json!({ "advanceMs": advance }))
         .await;
     for kind in ["trade", "settle"] {
         let (status, report) = bench
