@@ -124,6 +124,18 @@ pub struct Verified {
     pub change: Change,
 }
 
+impl Verified {
+    /// Its row in the callback inbox.
+    pub fn record(&self) -> NewCallback<'_> {
+        NewCallback {
+            callback_id: &self.callback_id,
+            kind: self.kind,
+            subject: &self.subject,
+            raw_body: &self.raw,
+        }
+    }
+}
+
 /// Counters of the writer (the benchmark prints them; `/metrics` has them too).
 #[derive(Debug, Default)]
 pub struct CommitStats {
@@ -185,11 +197,10 @@ impl Committer {
                     tracing::error!(error = %e, "callback writer: cannot start its thread");
                 }
             }
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "callback writer: no own connection; using the pool");
-                tokio::spawn(writer(db, queue, Arc::clone(&stats), metrics));
-            }
-            None => {
+            other => {
+                if let Some(Err(e)) = other {
+                    tracing::warn!(error = %e, "callback writer: no own connection; using the pool");
+                }
                 tokio::spawn(writer(db, queue, Arc::clone(&stats), metrics));
             }
         }
@@ -626,15 +637,7 @@ async fn apply_in_one_transaction(
 ) -> Result<Vec<Outcome>, DbError> {
     let now = time::now_ms();
     let mut tx = db.begin_write_on(conn).await?;
-    let rows: Vec<NewCallback<'_>> = items
-        .iter()
-        .map(|v| NewCallback {
-            callback_id: &v.callback_id,
-            kind: v.kind,
-            subject: &v.subject,
-            raw_body: &v.raw,
-        })
-        .collect();
+    let rows: Vec<NewCallback<'_>> = items.iter().map(|v| v.record()).collect();
     // The payments of distinct orders go with the recording (the common case: one round trip
     // for the batch); everything else row by row after it, in the same transaction. A second
     // callback about an order already taken goes row by row too, so only one of them changes

@@ -18,7 +18,7 @@ use crate::callbacks::Outcome;
 use crate::commit::{self, BatchStore, Verified};
 use crate::db::{Db, DbError};
 use crate::exec::{Arg, Exec};
-use crate::store::{self, NewCallback};
+use crate::store;
 use crate::time;
 
 /// How long a write waits for another process holding the file's write lock (sqlx's default).
@@ -171,13 +171,7 @@ async fn record_and_apply(
 ) -> Result<Vec<Outcome>, DbError> {
     let mut outcomes = Vec::with_capacity(items.len());
     for v in items {
-        let row = NewCallback {
-            callback_id: &v.callback_id,
-            kind: v.kind,
-            subject: &v.subject,
-            raw_body: &v.raw,
-        };
-        if !store::record_callback(direct, &row, "APPLIED", now).await? {
+        if !store::record_callback(direct, &v.record(), "APPLIED", now).await? {
             outcomes.push(Outcome::Duplicate);
             continue;
         }
