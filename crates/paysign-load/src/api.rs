@@ -101,13 +101,13 @@ pub async fn callback_faults(http: &reqwest::Client, sandbox: &str, plan: Value)
         .map(drop)
 }
 
-/// The signed notification body of every `ORDER_PAID` event: mercOrderNo → body.
+/// The signed notification body of every `ORDER_PAID` event: (mercOrderNo, body).
 pub async fn paid_notifications(
     http: &reqwest::Client,
     sandbox: &str,
-) -> Res<HashMap<String, String>> {
+) -> Res<Vec<(String, String)>> {
     let events = operator_get(http, sandbox, "/sandbox/events").await?;
-    let mut out = HashMap::new();
+    let mut out = Vec::new();
     for e in events.as_array().ctx("events")? {
         if e.get("kind").and_then(Value::as_str) != Some("ORDER_PAID") {
             continue;
@@ -119,7 +119,7 @@ pub async fn paid_notifications(
             &format!("/sandbox/events/{seq}/notification"),
         )
         .await?;
-        out.insert(str_at(e, "key")?.to_owned(), str_at(&n, "body")?.to_owned());
+        out.push((str_at(e, "key")?.to_owned(), str_at(&n, "body")?.to_owned()));
     }
     Ok(out)
 }

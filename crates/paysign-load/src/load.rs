@@ -108,10 +108,8 @@ pub async fn run(bins: &Binaries, backend: Backend, o: &LoadOptions) -> Res<()> 
             made.errors, made.error_samples
         )
     })?;
-    let bodies: Vec<String> = api::paid_notifications(&http, &sandbox.url)
-        .await?
-        .into_values()
-        .collect();
+    // Delivered in an order unrelated to the one they were stored in (see `arrival_order`).
+    let bodies = measure::arrival_order(api::paid_notifications(&http, &sandbox.url).await?);
     check(bodies.len() == total, || {
         format!("{} notifications for {total} paid orders", bodies.len())
     })?;

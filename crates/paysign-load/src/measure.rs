@@ -39,6 +39,18 @@ pub fn verify_bound(
     done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
 
+/// The bodies of `(mercOrderNo, notification)` pairs in the order the load delivers them: by
+/// order number. The numbers are random (`ids::new_id`), so the callbacks arrive in no relation
+/// to the order their rows were stored, as in production, where each order is paid a while after
+/// it was created, among many others. Delivered in creation order instead, consecutive
+/// callbacks update neighbouring rows and index entries, a batch dirties a few shared pages,
+/// and SQLite's writer needs about a third less CPU per callback: a rate no real Payment Kit
+/// traffic would see (docs/reliability.md).
+pub fn arrival_order(mut notifications: Vec<(String, String)>) -> Vec<String> {
+    notifications.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    notifications.into_iter().map(|(_, body)| body).collect()
+}
+
 /// The `p` quantile (0..=1) of sorted samples, nearest rank.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -230,6 +242,81 @@ pub fn thread_cpu() -> Duration {
     cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
 }
 
+/// CPU time so far (user + system) of this process's thread named `name`, read from
+/// `/proc/self/task/*/stat` (Linux), so to the kernel's clock tick: for totals over many
+/// requests, not for one. `None` if there is no such thread or no `/proc`.
+pub fn named_thread_cpu(name: &str) -> Option<Duration> {
+    let tick = clock_tick()?;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+        // Fields after the name, which is in parentheses and may hold spaces: state is the
+        // first, utime and stime the 12th and 13th (proc(5) numbers them 3, 14 and 15).
+        let after_name = stat.get(stat.rfind(')')? + 1..)?;
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        return Some(tick * u32::try_from(ticks).ok()?);
+    }
+    None
+}
+
+/// The length of the kernel's clock tick, the unit of `/proc`'s CPU times.
+fn clock_tick() -> Option<Duration> {
+    // SAFETY: sysconf only reads a system constant.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let per_second = u32::try_from(per_second).ok().filter(|&n| n > 0)?;
+    Some(Duration::from_secs(1) / per_second)
+}
+
+/// The machine's CPU time so far, idle and in all, in clock ticks of every core (the first
+/// line of `/proc/stat`, Linux): two readings tell how much of the cores sat idle between them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MachineCpu {
+    pub idle: u64,
+    pub total: u64,
+}
+
+impl MachineCpu {
+    pub fn now() -> Option<MachineCpu> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        MachineCpu::parse(stat.lines().next()?)
+    }
+
+    /// `cpu  user nice system idle iowait irq softirq steal ...`: idle counts idle and iowait;
+    /// the total, the eight fields (guest time is already inside user).
+    fn parse(line: &str) -> Option<MachineCpu> {
+        let mut words = line.split_whitespace();
+        if words.next()? != "cpu" {
+            return None;
+        }
+        let fields = words
+            .take(8)
+            .map(|w| w.parse::<u64>().ok())
+            .collect::<Option<Vec<u64>>>()?;
+        Some(MachineCpu {
+            idle: fields.get(3)? + fields.get(4)?,
+            total: fields.iter().sum(),
+        })
+    }
+
+    /// What passed from `earlier` to `self`.
+    pub fn since(self, earlier: MachineCpu) -> MachineCpu {
+        MachineCpu {
+            idle: self.idle.saturating_sub(earlier.idle),
+            total: self.total.saturating_sub(earlier.total),
+        }
+    }
+
+    /// The idle share, 0 to 1 (0 when nothing passed).
+    pub fn idle_share(self) -> f64 {
+        self.idle as f64 / self.total.max(1) as f64
+    }
+}
+
 /// A CPU-time clock read to the nanosecond. (`getrusage` is no good here: it leaves out the
 /// running thread's time since it was last descheduled, which in a busy round can be the whole
 /// round.)
@@ -251,8 +338,80 @@ fn cpu_clock(clock: libc::clockid_t) -> Duration {
 
 #[cfg(test)]
 mod tests {
-    use super::{closed_loop, percentile};
+    use super::{arrival_order, closed_loop, percentile, MachineCpu};
     use std::time::Duration;
+
+    #[test]
+    fn machine_cpu_counts_idle_and_iowait_as_idle() {
+        let a = MachineCpu::parse("cpu  100 5 50 1000 20 1 2 3 0 0").unwrap();
+        assert_eq!(
+            a,
+            MachineCpu {
+                idle: 1020,
+                total: 1181
+            }
+        );
+        let b = MachineCpu::parse("cpu  160 5 70 1080 20 1 2 3 0 0").unwrap();
+        let d = b.since(a);
+        assert_eq!(
+            d,
+            MachineCpu {
+                idle: 80,
+                total: 160
+            }
+        );
+        assert!((d.idle_share() - 0.5).abs() < 1e-9);
+        assert_eq!(MachineCpu::parse("cpu0 1 2 3 4 5 6 7 8"), None);
+        assert_eq!(MachineCpu::parse("cpu  1 2 x 4 5 6 7 8"), None);
+        // This machine's own reading moves on.
+        let before = MachineCpu::now().unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(MachineCpu::now().unwrap().since(before).total > 0);
+    }
+
+    #[test]
+    fn a_named_threads_cpu_time_is_read_while_it_runs() {
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let (busy, burnt) = std::sync::mpsc::channel::<()>();
+        let worker = std::thread::Builder::new()
+            .name("measure-burner".to_owned())
+            .spawn(move || {
+                // 80 ms of this thread's own CPU, however busy the machine is.
+                let start = super::thread_cpu();
+                let mut x = 0u64;
+                while super::thread_cpu() - start < Duration::from_millis(80) {
+                    x = std::hint::black_box(x.wrapping_add(1));
+                }
+                busy.send(()).unwrap();
+                wait.recv().unwrap();
+            })
+            .unwrap();
+        burnt.recv().unwrap();
+        let cpu = super::named_thread_cpu("measure-burner").unwrap();
+        done.send(()).unwrap();
+        worker.join().unwrap();
+        // To the clock tick (10 ms at most on Linux).
+        assert!(cpu >= Duration::from_millis(60), "{cpu:?}");
+        assert!(cpu < Duration::from_millis(500), "{cpu:?}");
+        assert_eq!(super::named_thread_cpu("no-such-thread"), None);
+    }
+
+    #[test]
+    fn notifications_arrive_by_order_number_not_as_they_were_made() {
+        let made: Vec<(String, String)> = ["PS9F", "PS03", "PSC1", "PS3A"]
+            .iter()
+            .map(|no| (no.to_string(), format!("body of {no}")))
+            .collect();
+        assert_eq!(
+            arrival_order(made),
+            [
+                "body of PS03",
+                "body of PS3A",
+                "body of PS9F",
+                "body of PSC1"
+            ]
+        );
+    }
 
     #[test]
     fn percentiles_by_nearest_rank() {

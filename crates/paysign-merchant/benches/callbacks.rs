@@ -10,6 +10,8 @@
 //! 32 in flight — Payment Kit delivers from many senders at once: at 16 the cores wait on
 //! commits more often; at 64 `make load` gained up to 7 points of the bound but p99 doubled to
 //! 30 ms (docs/reliability.md).
+//! Notifications arrive by order number, which is random: not in the order their orders were
+//! stored (`paysign_load::measure::arrival_order`).
 //! The driver is `make load`'s: `paysign_load::client` (keep-alive HTTP/1.1, one connection per
 //! request in flight) through `measure::closed_loop`, on its own thread and current-thread
 //! runtime (`measure::DriverThread`), so the CPU time it takes from the server is printed.
@@ -30,7 +32,9 @@ use std::time::Duration;
 
 use common::{Backend, Bench};
 use paysign_load::client::{Bytes, Client, Uri};
-use paysign_load::measure::{percentile, verify_bound, DriverThread, Round};
+use paysign_load::measure::{
+    arrival_order, named_thread_cpu, percentile, verify_bound, DriverThread, MachineCpu, Round,
+};
 use serde_json::{json, Value};
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -156,7 +160,8 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
     const ROUNDS: usize = 4;
     let bench = Bench::start(backend).await;
     let notifications = prepare(&bench, n).await;
-    let bodies: Vec<String> = notifications.iter().map(|(_, b)| b.clone()).collect();
+    // Delivered by order number, unrelated to the order they were made in (`arrival_order`).
+    let bodies = arrival_order(notifications);
     let key = bench.sandbox.public_key();
     // The machine is shared: verify-only and endpoint rounds alternate, and each side's best
     // round is compared (the same load for both, as far as one can tell).
@@ -169,6 +174,7 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
     let mut bounds = Vec::new();
     let mut floors = Vec::new();
     let mut rounds = Vec::new();
+    let mut machine = MachineCpu::default();
     let per_round = n.div_ceil(ROUNDS);
     for chunk in payloads.chunks(per_round) {
         let sample = bodies.clone();
@@ -183,8 +189,14 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
         let floor = http_floor(&driver, &client, chunk.len(), concurrency).await;
         assert_eq!(floor.errors, 0, "{:?}", floor.error_samples);
         floors.push(floor);
+        let before = MachineCpu::now().unwrap_or_default();
         rounds.push(endpoint_round(&driver, &client, chunk.to_vec(), concurrency).await);
+        let passed = MachineCpu::now().unwrap_or_default().since(before);
+        machine.idle += passed.idle;
+        machine.total += passed.total;
     }
+    // The writer thread works only on callbacks, so its whole CPU time is the rounds'.
+    let writer_cpu = named_thread_cpu("paysign-writer");
     let errors: usize = rounds.iter().map(|r| r.errors).sum();
     let error_samples: Vec<&String> = rounds.iter().flat_map(|r| &r.error_samples).collect();
     let mut latencies: Vec<Duration> = rounds.iter().flat_map(|r| r.latencies.clone()).collect();
@@ -264,6 +276,35 @@ async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
         us(best_floor),
         us(best_rate) - us(best_bound) - us(best_floor),
         100.0 * us(best_bound) / (us(best_bound) + us(best_floor))
+    );
+    // The same over all endpoint rounds, in CPU time of every core: what verifying costs (from
+    // the bound), what the driver and the SQLite writer's thread took, how long the cores sat
+    // idle (a closed loop at this concurrency leaves them waiting for commits), and the rest.
+    let elapsed: f64 = rounds
+        .iter()
+        .map(|r| r.requests as f64 / r.per_second.max(1e-9))
+        .sum();
+    let all = threads as f64 * elapsed * 1e6 / n as f64;
+    let idle = all * machine.idle_share();
+    let verify = threads as f64 * us(best_bound);
+    let driver_all = rounds
+        .iter()
+        .filter_map(|r| r.driver_cpu)
+        .sum::<Duration>()
+        .as_secs_f64()
+        * 1e6
+        / n as f64;
+    let writer = writer_cpu.map_or(0.0, |c| c.as_secs_f64() * 1e6 / n as f64);
+    println!(
+        "  CPU per callback, all rounds, {threads} cores: {all:.0} us = verify {verify:.0} + idle {idle:.0} ({:.0} %) \
+         + driver {driver_all:.0} + writer thread {} + the rest {:.0} (HTTP, JSON, checks, runtime{})",
+        100.0 * machine.idle_share(),
+        writer_cpu.map_or_else(|| "-".to_owned(), |_| format!("{writer:.0}")),
+        all - verify - idle - driver_all - writer,
+        match backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => ", PostgreSQL's writes and its processes",
+        }
     );
     let commits = bench.server().state.committer.stats();
     let batches = commits.batches.load(Ordering::Relaxed);
