@@ -24,7 +24,7 @@ body_bytes=569
 psql() { "$bindir/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql "$url" -c "DROP DATABASE IF EXISTS pg_floor" -c "CREATE DATABASE pg_floor"
 db="${url%/*}/pg_floor"
-psql "$db" -f crates/paysign-merchant/migrations/0001_init.sql
+for migration in crates/paysign-merchant/migrations/*.sql; do psql "$db" -f "$migration"; done
 psql "$db" -c "INSERT INTO orders (merc_order_no, user_id, idempotency_key, product_id, \
   amount_fen, currency, merc_contract_code, payment, created_ms, updated_ms, expire_ms, \
   next_check_ms) SELECT 'ORDER-' || lpad(i::text, 12, '0'), 'user-' || i, 'key-' || i, \

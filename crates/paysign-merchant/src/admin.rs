@@ -49,12 +49,31 @@ pub fn router(state: &AppState) -> Router<Arc<AppState>> {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Page {
     #[serde(default)]
     limit: Option<i64>,
-    /// Created before this time (ms): the `createdMs` of the last row of the previous page.
+    /// The `createdMs` of the last row of the previous page: the page lists rows created
+    /// before it, and with `beforeKey` also those created in that millisecond after that row.
     #[serde(default)]
     before: Option<i64>,
+    /// That row's `mercOrderNo` (orders) or `mercContractCode` (contracts).
+    #[serde(default)]
+    before_key: Option<String>,
+}
+
+impl Page {
+    fn start(&self) -> Result<store::PageStart> {
+        if self.before_key.is_some() && self.before.is_none() {
+            return Err(Error::BadRequest(
+                "beforeKey needs before (the createdMs of the same row)".to_owned(),
+            ));
+        }
+        Ok(store::PageStart {
+            created_ms: self.before,
+            key: self.before_key.clone(),
+        })
+    }
 }
 
 fn limit(p: &Page) -> i64 {
@@ -75,7 +94,9 @@ async fn list_orders(
     State(s): State<Arc<AppState>>,
     Query(p): Query<Page>,
 ) -> Result<Json<Vec<Order>>> {
-    Ok(Json(store::list_orders(&s.db, limit(&p), p.before).await?))
+    Ok(Json(
+        store::list_orders(&s.db, limit(&p), &p.start()?).await?,
+    ))
 }
 
 #[derive(Debug, Serialize)]
@@ -137,7 +158,7 @@ async fn list_contracts(
     Query(p): Query<Page>,
 ) -> Result<Json<Vec<Contract>>> {
     Ok(Json(
-        store::list_contracts(&s.db, limit(&p), p.before).await?,
+        store::list_contracts(&s.db, limit(&p), &p.start()?).await?,
     ))
 }
 

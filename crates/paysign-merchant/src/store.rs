@@ -372,31 +372,59 @@ pub async fn contract(db: &Db, merc_contract_code: &str) -> Result<Option<Contra
     Ok(row.as_ref().map(contract_row).transpose()?)
 }
 
-/// Newest first; `before` pages on by created time.
-pub async fn list_orders(db: &Db, limit: i64, before_ms: Option<i64>) -> Result<Vec<Order>> {
-    let rows = sqlx::query(sql(format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE created_ms < $1 \
-         ORDER BY created_ms DESC, merc_order_no LIMIT $2"
-    )))
-    .bind(before_ms.unwrap_or(i64::MAX))
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?;
+/// Where a page of a newest-first listing starts: after the row created at `created_ms` with
+/// this key (order number or contract code), the last of the previous page. Rows are ordered by
+/// creation time, newest first, then by key, so rows made in the same millisecond as that row
+/// and listed after it come next, not skipped. Without a key: rows created before `created_ms`.
+#[derive(Debug, Clone, Default)]
+pub struct PageStart {
+    pub created_ms: Option<i64>,
+    pub key: Option<String>,
+}
+
+/// The two newest-first listings of the operations API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Orders,
+    Contracts,
+}
+
+impl Listing {
+    /// Its statement: `$1` the start's time, `$2` its key, `$3` the limit. The first condition
+    /// lets the index (`orders_created`, `contracts_created`) be entered where the page starts;
+    /// the second leaves out what the previous pages listed. (Public for the test of its plan.)
+    pub fn sql(self) -> String {
+        let (table, columns, key) = match self {
+            Listing::Orders => ("orders", ORDER_COLUMNS, "merc_order_no"),
+            Listing::Contracts => ("contracts", CONTRACT_COLUMNS, "merc_contract_code"),
+        };
+        format!(
+            "SELECT {columns} FROM {table} WHERE created_ms <= $1 AND (created_ms < $1 OR {key} > $2) \
+             ORDER BY created_ms DESC, {key} LIMIT $3"
+        )
+    }
+
+    async fn rows(self, db: &Db, limit: i64, start: &PageStart) -> Result<Vec<AnyRow>> {
+        // No key: `key > NULL` holds for no row, so only older rows follow.
+        Ok(sqlx::query(sql(self.sql()))
+            .bind(start.created_ms.unwrap_or(i64::MAX))
+            .bind(start.key.as_deref())
+            .bind(limit)
+            .fetch_all(&db.pool)
+            .await?)
+    }
+}
+
+pub async fn list_orders(db: &Db, limit: i64, start: &PageStart) -> Result<Vec<Order>> {
+    let rows = Listing::Orders.rows(db, limit, start).await?;
     Ok(rows
         .iter()
         .map(order_row)
         .collect::<std::result::Result<_, _>>()?)
 }
 
-pub async fn list_contracts(db: &Db, limit: i64, before_ms: Option<i64>) -> Result<Vec<Contract>> {
-    let rows = sqlx::query(sql(format!(
-        "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE created_ms < $1 \
-         ORDER BY created_ms DESC, merc_contract_code LIMIT $2"
-    )))
-    .bind(before_ms.unwrap_or(i64::MAX))
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?;
+pub async fn list_contracts(db: &Db, limit: i64, start: &PageStart) -> Result<Vec<Contract>> {
+    let rows = Listing::Contracts.rows(db, limit, start).await?;
     Ok(rows
         .iter()
         .map(contract_row)

@@ -27,6 +27,7 @@ on_both_databases!(
     a_signed_contract_is_charged_without_the_cashier,
     a_service_provider_sells_for_its_sub_merchant,
     a_late_verified_success_pays_a_failed_order_and_revives_its_contract,
+    operations_list_every_row_once_across_pages,
 );
 
 const SUCCESS: &str = r#"{"resultCode":"000000","resultDesc":"Success."}"#;
@@ -895,5 +896,144 @@ async fn a_late_verified_success_pays_a_failed_order_and_revives_its_contract(ba
         store::contract(db, &code2).await.unwrap().unwrap().state,
         "NOT_SIGNED"
     );
+    bench.stop().await;
+}
+
+/// Every page of a listing, two rows at a time, each page starting after the last row of the
+/// one before (`before` and `beforeKey`).
+async fn page_through(bench: &Bench, path: &str, key: &str) -> Vec<Value> {
+    let mut all: Vec<Value> = Vec::new();
+    let mut start = String::new();
+    loop {
+        let (status, page) = bench.admin_get(&format!("{path}?limit=2{start}")).await;
+        assert_eq!(status, 200, "{page}");
+        let rows = page.as_array().unwrap();
+        let Some(last) = rows.last() else {
+            return all;
+        };
+        start = format!(
+            "&before={}&beforeKey={}",
+            last["createdMs"],
+            last[key].as_str().unwrap()
+        );
+        all.extend(rows.iter().cloned());
+        assert!(all.len() <= 14, "the pages never end: {all:?}");
+    }
+}
+
+/// The operations API lists orders and contracts newest first, a page at a time, and lists each
+/// row once even when several were made in the same millisecond, as under load (paging by time
+/// alone skipped the rest of that millisecond). Each page is read through the listing index in
+/// its order, not by sorting the table.
+async fn operations_list_every_row_once_across_pages(backend: Backend) {
+    use paysign_merchant::store::Listing;
+    let bench = Bench::start(backend).await;
+    let mut made = Vec::new();
+    for i in 0..7 {
+        made.push(bench.new_order(&format!("lister-{i}")).await);
+    }
+    let tied: Vec<String> = made[1..6].iter().map(|(no, _)| format!("'{no}'")).collect();
+    let pool = &bench.server().state.db.pool;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "UPDATE orders SET created_ms = 1700000000000 WHERE merc_order_no IN ({0}); \
+         UPDATE contracts SET created_ms = 1700000000000 WHERE merc_order_no IN ({0})",
+        tied.join(", ")
+    )))
+    .execute(pool)
+    .await
+    .unwrap();
+
+    for (path, key) in [
+        ("/admin/orders", "mercOrderNo"),
+        ("/admin/contracts", "mercContractCode"),
+    ] {
+        let paged = page_through(&bench, path, key).await;
+        let (_, whole) = bench.admin_get(&format!("{path}?limit=50")).await;
+        let keys = |rows: &[Value]| -> Vec<String> {
+            rows.iter()
+                .map(|r| r[key].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let paged_keys = keys(&paged);
+        assert_eq!(paged_keys, keys(whole.as_array().unwrap()), "{path}");
+        let mut expected: Vec<String> = made
+            .iter()
+            .map(|(no, code)| if key == "mercOrderNo" { no } else { code }.clone())
+            .collect();
+        expected.sort();
+        let mut seen = paged_keys.clone();
+        seen.sort();
+        assert_eq!(seen, expected, "{path}: each row once");
+        // Newest first; within one millisecond, by key.
+        for pair in paged.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let (ta, tb) = (
+                a["createdMs"].as_i64().unwrap(),
+                b["createdMs"].as_i64().unwrap(),
+            );
+            assert!(
+                ta > tb || (ta == tb && a[key].as_str() < b[key].as_str()),
+                "{path}: {a} before {b}"
+            );
+        }
+        // `before` alone: strictly older rows only (none here).
+        let (status, older) = bench
+            .admin_get(&format!("{path}?before=1700000000000"))
+            .await;
+        assert_eq!((status, older), (200, json!([])));
+        let (status, refused) = bench.admin_get(&format!("{path}?beforeKey=x")).await;
+        assert_eq!(status, 400, "{refused}");
+    }
+
+    // The plan: the listing index, entered where the page starts, and no sort.
+    for (listing, index) in [
+        (Listing::Orders, "orders_created"),
+        (Listing::Contracts, "contracts_created"),
+    ] {
+        let plan = match backend {
+            Backend::Sqlite => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "EXPLAIN QUERY PLAN {}",
+                    listing.sql()
+                )))
+                .bind(1_700_000_000_000_i64)
+                .bind("PS0")
+                .bind(2_i64)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+                rows.iter()
+                    .map(|r| sqlx::Row::get::<String, _>(r, 3))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+            Backend::Postgres => {
+                // Told to avoid scanning the table, the planner shows whether the index can
+                // serve the query at all (with a handful of rows it would rather scan).
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::raw_sql("SET LOCAL enable_seqscan = off")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {}", listing.sql())))
+                    .bind(1_700_000_000_000_i64)
+                    .bind("PS0")
+                    .bind(2_i64)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.rollback().await.unwrap();
+                rows.iter()
+                    .map(|r| sqlx::Row::get::<String, _>(r, 0))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+        };
+        assert!(plan.contains(index), "{listing:?}: {plan}");
+        assert!(
+            !plan.contains("TEMP B-TREE") && !plan.contains("Sort"),
+            "{listing:?} sorts: {plan}"
+        );
+    }
     bench.stop().await;
 }
