@@ -101,25 +101,27 @@ pub async fn callback_faults(http: &reqwest::Client, sandbox: &str, plan: Value)
         .map(drop)
 }
 
-/// The signed notification body of every `ORDER_PAID` event: (mercOrderNo, body).
-pub async fn paid_notifications(
-    http: &reqwest::Client,
-    sandbox: &str,
-) -> Res<Vec<(String, String)>> {
+/// The signed notification body of every `ORDER_PAID` event, in the order the orders were paid
+/// (the sandbox's event order, which Payment Kit's notifications follow).
+pub async fn paid_notifications(http: &reqwest::Client, sandbox: &str) -> Res<Vec<String>> {
     let events = operator_get(http, sandbox, "/sandbox/events").await?;
-    let mut out = Vec::new();
+    let mut paid = Vec::new();
     for e in events.as_array().ctx("events")? {
         if e.get("kind").and_then(Value::as_str) != Some("ORDER_PAID") {
             continue;
         }
-        let seq = e.get("seq").and_then(Value::as_i64).ctx("seq")?;
+        paid.push(e.get("seq").and_then(Value::as_i64).ctx("seq")?);
+    }
+    paid.sort_unstable();
+    let mut out = Vec::with_capacity(paid.len());
+    for seq in paid {
         let n = operator_get(
             http,
             sandbox,
             &format!("/sandbox/events/{seq}/notification"),
         )
         .await?;
-        out.push((str_at(e, "key")?.to_owned(), str_at(&n, "body")?.to_owned()));
+        out.push(str_at(&n, "body")?.to_owned());
     }
     Ok(out)
 }

@@ -79,16 +79,17 @@ pub async fn run(bins: &Binaries, backend: Backend, o: &LoadOptions) -> Res<()> 
         load_average()
     );
 
-    // Orders to pay: created through the app API, paid in the sandbox; the notifications the
-    // sandbox signed for them are the load (it does not deliver them itself here).
+    // Orders to pay: created through the app API, then paid in the sandbox in an order unrelated
+    // to their creation (`measure::payment_order`); the notifications the sandbox signed for
+    // them, in the order of payment, are the load (it does not deliver them itself here).
     let total = o.callbacks * o.concurrencies.len();
     let prep = std::time::Instant::now();
     let murl = merchant.url.clone();
-    let surl = sandbox.url.clone();
+    let numbers = Arc::new(std::sync::Mutex::new(Vec::with_capacity(total)));
     let made = closed_loop((0..total).collect(), 8, {
-        let http = http.clone();
+        let (http, numbers) = (http.clone(), Arc::clone(&numbers));
         move |i: usize| {
-            let (http, murl, surl) = (http.clone(), murl.clone(), surl.clone());
+            let (http, murl, numbers) = (http.clone(), murl.clone(), Arc::clone(&numbers));
             async move {
                 let (no, _) = api::create_order(
                     &http,
@@ -97,19 +98,29 @@ pub async fn run(bins: &Binaries, backend: Backend, o: &LoadOptions) -> Res<()> 
                     &format!("load-{i}"),
                 )
                 .await?;
-                api::pay(&http, &surl, &no).await
+                numbers.lock().map_err(|_| "poisoned".to_owned())?.push(no);
+                Ok(())
             }
         }
     })
     .await;
-    check(made.errors == 0, || {
+    let numbers = std::mem::take(&mut *numbers.lock().map_err(|_| "poisoned".to_owned())?);
+    let surl = sandbox.url.clone();
+    let paid = closed_loop(measure::payment_order(numbers), 8, {
+        let http = http.clone();
+        move |no: String| {
+            let (http, surl) = (http.clone(), surl.clone());
+            async move { api::pay(&http, &surl, &no).await }
+        }
+    })
+    .await;
+    check(made.errors == 0 && paid.errors == 0, || {
         format!(
-            "preparing {total} paid orders: {} errors, e.g. {:?}",
-            made.errors, made.error_samples
+            "preparing {total} paid orders: {} + {} errors, e.g. {:?} {:?}",
+            made.errors, paid.errors, made.error_samples, paid.error_samples
         )
     })?;
-    // Delivered in an order unrelated to the one they were stored in (see `arrival_order`).
-    let bodies = measure::arrival_order(api::paid_notifications(&http, &sandbox.url).await?);
+    let bodies = api::paid_notifications(&http, &sandbox.url).await?;
     check(bodies.len() == total, || {
         format!("{} notifications for {total} paid orders", bodies.len())
     })?;

@@ -39,16 +39,17 @@ pub fn verify_bound(
     done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
 
-/// The bodies of `(mercOrderNo, notification)` pairs in the order the load delivers them: by
-/// order number. The numbers are random (`ids::new_id`), so the callbacks arrive in no relation
-/// to the order their rows were stored, as in production, where each order is paid a while after
-/// it was created, among many others. Delivered in creation order instead, consecutive
-/// callbacks update neighbouring rows and index entries, a batch dirties a few shared pages,
-/// and SQLite's writer needs about a third less CPU per callback: a rate no real Payment Kit
-/// traffic would see (docs/reliability.md).
-pub fn arrival_order(mut notifications: Vec<(String, String)>) -> Vec<String> {
-    notifications.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    notifications.into_iter().map(|(_, body)| body).collect()
+/// The order in which the load pays the orders it made: by order number. The numbers are random
+/// (`ids::new_id`), so orders are paid in no relation to the order they were created and stored
+/// in, as in production, where each order is paid a while after it was created, among many
+/// others. Payment Kit notifies in the order of payment, with callbackIds and transaction
+/// numbers that follow it, and the load delivers in that order too (the sandbox's event order).
+/// Paid in creation order instead, consecutive callbacks update neighbouring rows and index
+/// entries, a batch dirties a few shared pages, and SQLite's writer needs about a third less CPU
+/// per callback: a rate no real traffic would see (docs/reliability.md).
+pub fn payment_order(mut merc_order_numbers: Vec<String>) -> Vec<String> {
+    merc_order_numbers.sort_unstable();
+    merc_order_numbers
 }
 
 /// The `p` quantile (0..=1) of sorted samples, nearest rank.
@@ -338,7 +339,7 @@ fn cpu_clock(clock: libc::clockid_t) -> Duration {
 
 #[cfg(test)]
 mod tests {
-    use super::{arrival_order, closed_loop, percentile, MachineCpu};
+    use super::{closed_loop, payment_order, percentile, MachineCpu};
     use std::time::Duration;
 
     #[test]
@@ -397,20 +398,12 @@ mod tests {
     }
 
     #[test]
-    fn notifications_arrive_by_order_number_not_as_they_were_made() {
-        let made: Vec<(String, String)> = ["PS9F", "PS03", "PSC1", "PS3A"]
+    fn orders_are_paid_by_order_number_not_as_they_were_made() {
+        let made: Vec<String> = ["PS9F", "PS03", "PSC1", "PS3A"]
             .iter()
-            .map(|no| (no.to_string(), format!("body of {no}")))
+            .map(|no| no.to_string())
             .collect();
-        assert_eq!(
-            arrival_order(made),
-            [
-                "body of PS03",
-                "body of PS3A",
-                "body of PS9F",
-                "body of PSC1"
-            ]
-        );
+        assert_eq!(payment_order(made), ["PS03", "PS3A", "PS9F", "PSC1"]);
     }
 
     #[test]

@@ -10,8 +10,8 @@
 //! 32 in flight — Payment Kit delivers from many senders at once: at 16 the cores wait on
 //! commits more often; at 64 `make load` gained up to 7 points of the bound but p99 doubled to
 //! 30 ms (docs/reliability.md).
-//! Notifications arrive by order number, which is random: not in the order their orders were
-//! stored (`paysign_load::measure::arrival_order`).
+//! Orders are paid in an order unrelated to their creation and notified in the order of payment
+//! (`paysign_load::measure::payment_order`), as in production.
 //! The driver is `make load`'s: `paysign_load::client` (keep-alive HTTP/1.1, one connection per
 //! request in flight) through `measure::closed_loop`, on its own thread and current-thread
 //! runtime (`measure::DriverThread`), so the CPU time it takes from the server is printed.
@@ -33,7 +33,7 @@ use std::time::Duration;
 use common::{Backend, Bench};
 use paysign_load::client::{Bytes, Client, Uri};
 use paysign_load::measure::{
-    arrival_order, named_thread_cpu, percentile, verify_bound, DriverThread, MachineCpu, Round,
+    named_thread_cpu, payment_order, percentile, verify_bound, DriverThread, MachineCpu, Round,
 };
 use serde_json::{json, Value};
 
@@ -44,18 +44,16 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-async fn prepare(bench: &Bench, n: usize) -> Vec<(String, String)> {
-    // n orders, each paid in the sandbox; their signed payment notifications.
+async fn prepare(bench: &Bench, n: usize) -> Vec<String> {
+    // n orders, then each paid in the sandbox, in an order unrelated to their creation
+    // (`payment_order`); their signed payment notifications in the order of payment.
     let mut numbers = Vec::with_capacity(n);
     let mut tasks = tokio::task::JoinSet::new();
-    let bench_http = bench.http.clone();
     let base = bench.server().base_url();
-    let sandbox = bench.sandbox.base_url();
     let gate = Arc::new(tokio::sync::Semaphore::new(8));
     for i in 0..n {
-        let http = bench_http.clone();
+        let http = bench.http.clone();
         let base = base.clone();
-        let sandbox = sandbox.clone();
         let gate = Arc::clone(&gate);
         tasks.spawn(async move {
             let _permit = gate.acquire().await.unwrap();
@@ -70,22 +68,15 @@ async fn prepare(bench: &Bench, n: usize) -> Vec<(String, String)> {
                 .json()
                 .await
                 .unwrap();
-            let no = ticket["mercOrderNo"].as_str().unwrap().to_owned();
-            let r = http
-                .post(format!(
-                    "{sandbox}/sandbox/orders/{}/{no}/pay",
-                    common::MERC_NO
-                ))
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status().as_u16(), 200);
-            no
+            ticket["mercOrderNo"].as_str().unwrap().to_owned()
         });
     }
     while let Some(no) = tasks.join_next().await {
         numbers.push(no.unwrap());
+    }
+    let numbers = payment_order(numbers);
+    for no in &numbers {
+        bench.pay(no).await;
     }
     let (_, events) = bench.sandbox_get("/sandbox/events").await;
     let seq_of: HashMap<String, i64> = events
@@ -107,7 +98,7 @@ async fn prepare(bench: &Bench, n: usize) -> Vec<(String, String)> {
             .sandbox_get(&format!("/sandbox/events/{seq}/notification"))
             .await;
         assert_eq!(status, 200);
-        out.push((no, v["body"].as_str().unwrap().to_owned()));
+        out.push(v["body"].as_str().unwrap().to_owned());
     }
     out
 }
@@ -159,9 +150,7 @@ async fn http_floor(
 async fn run(backend: Backend, n: usize, concurrency: usize, threads: usize) {
     const ROUNDS: usize = 4;
     let bench = Bench::start(backend).await;
-    let notifications = prepare(&bench, n).await;
-    // Delivered by order number, unrelated to the order they were made in (`arrival_order`).
-    let bodies = arrival_order(notifications);
+    let bodies = prepare(&bench, n).await;
     let key = bench.sandbox.public_key();
     // The machine is shared: verify-only and endpoint rounds alternate, and each side's best
     // round is compared (the same load for both, as far as one can tell).
