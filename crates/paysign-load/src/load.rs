@@ -98,13 +98,20 @@ pub async fn run(bins: &Binaries, backend: Backend, o: &LoadOptions) -> Res<()> 
                     &format!("load-{i}"),
                 )
                 .await?;
-                numbers.lock().map_err(|_| "poisoned".to_owned())?.push(no);
+                numbers
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(no);
                 Ok(())
             }
         }
     })
     .await;
-    let numbers = std::mem::take(&mut *numbers.lock().map_err(|_| "poisoned".to_owned())?);
+    let numbers = std::mem::take(
+        &mut *numbers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
     let surl = sandbox.url.clone();
     let paid = closed_loop(measure::payment_order(numbers), 8, {
         let http = http.clone();
