@@ -25,7 +25,6 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,29 +77,11 @@ async fn prepare(bench: &Bench, n: usize) -> Vec<String> {
     for no in &numbers {
         bench.pay(no).await;
     }
-    let (_, events) = bench.sandbox_get("/sandbox/events").await;
-    let seq_of: HashMap<String, i64> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "ORDER_PAID")
-        .map(|e| {
-            (
-                e["key"].as_str().unwrap().to_owned(),
-                e["seq"].as_i64().unwrap(),
-            )
-        })
-        .collect();
-    let mut out = Vec::with_capacity(n);
-    for no in numbers {
-        let seq = seq_of[&no];
-        let (status, v) = bench
-            .sandbox_get(&format!("/sandbox/events/{seq}/notification"))
-            .await;
-        assert_eq!(status, 200);
-        out.push(v["body"].as_str().unwrap().to_owned());
-    }
-    out
+    let bodies = paysign_load::api::paid_notifications(&bench.http, &bench.sandbox.base_url())
+        .await
+        .unwrap();
+    assert_eq!(bodies.len(), n);
+    bodies
 }
 
 /// POSTs `bodies` with `concurrency` requests in flight, from the driver thread.
