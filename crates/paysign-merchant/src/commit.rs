@@ -1,14 +1,17 @@
 //! Group commit of verified callbacks. Handlers verify and check notifications in parallel, then
 //! hand each one to a single writer, which applies whatever has queued up meanwhile in one
-//! transaction: one disk flush on SQLite (synchronous=FULL) and four round trips on PostgreSQL
-//! for the whole batch instead of per callback. A handler answers only with the outcome the
+//! transaction: one disk flush on SQLite (synchronous=FULL) and, for the common batch of
+//! payments, one round trip on PostgreSQL for the whole batch instead of per callback. A handler answers only with the outcome the
 //! writer sends back after the transaction holding its callback committed, so "success" is
 //! never said about a callback that is not durably stored.
 //!
 //! The writer: on a SQLite file, a thread with a connection of its own (`sqlite_writer`), which
 //! also waits up to [`COMMIT_DELAY`] for callbacks still being verified; on PostgreSQL and in
 //! memory, a task on a pool connection it keeps ([`Pooled`]). Both store a batch the same way
-//! ([`apply_batch_with`]): the payments' orders are read (amounts and currencies, one query);
+//! ([`apply_batch_with`]). On PostgreSQL the successful payments of distinct orders go first, in
+//! one statement that checks each against its order (amount and currency), records those that
+//! match and pays their orders (`store::settle_payments`, one round trip and one transaction).
+//! Then the rest: the payments' orders or debits are read (amounts and currencies, one query);
 //! then, in one transaction, every new callbackId is recorded first, so a callbackId recorded
 //! before — by an earlier batch or another instance — writes nothing and is a duplicate, and its
 //! change is applied; those that changed nothing have their record marked `NO_CHANGE`. Through
@@ -145,6 +148,9 @@ pub struct CommitStats {
     pub callbacks: AtomicU64,
     /// Batches that failed and were retried member by member.
     pub split: AtomicU64,
+    /// Callbacks stored by one statement that checked, recorded and paid them
+    /// ([`store::settle_payments`], PostgreSQL).
+    pub at_once: AtomicU64,
 }
 
 struct Job {
@@ -180,7 +186,7 @@ impl Committer {
         let stats = Arc::new(CommitStats::default());
         let coming = Arc::new(AtomicUsize::new(0));
         // One writer on both engines: SQLite has one writer at a time anyway, and on
-        // PostgreSQL, now that a batch is four round trips, a second writer only halved the
+        // PostgreSQL, when a batch was four round trips, a second writer only halved the
         // batches (more round trips per callback) and lowered throughput (benches/callbacks.rs).
         // On a SQLite file it is a thread with its own connection (src/sqlite_writer.rs).
         let own = db.sqlite_file().map(sqlite_writer::open);
@@ -427,6 +433,15 @@ pub trait BatchStore {
         &mut self,
         items: &[&Verified],
     ) -> Result<Vec<Outcome>, DbError>;
+    /// [`store::settle_payments`], committed before this returns `Ok(Some(_))`, where a store
+    /// settles payments in one statement; `Ok(None)` where it does not (SQLite), and all
+    /// payments take the general path.
+    async fn settle_payments(
+        &mut self,
+        _payments: &[store::OrderPayment<'_>],
+    ) -> Result<Option<store::Settled>, DbError> {
+        Ok(None)
+    }
 }
 
 /// A pool connection (`sqlx`): PostgreSQL, and SQLite in memory.
@@ -446,10 +461,147 @@ impl BatchStore for Pooled<'_> {
     ) -> Result<Vec<Outcome>, DbError> {
         apply_in_one_transaction(self.db, self.conn, items).await
     }
+
+    /// On PostgreSQL: one statement in autocommit. SQLite has no data-modifying CTEs.
+    async fn settle_payments(
+        &mut self,
+        payments: &[store::OrderPayment<'_>],
+    ) -> Result<Option<store::Settled>, DbError> {
+        if !self.conn.on_postgres() {
+            return Ok(None);
+        }
+        let now = time::now_ms();
+        store::settle_payments(self.conn, payments, now)
+            .await
+            .map(Some)
+    }
 }
 
-/// [`apply_batch_on`] on any [`BatchStore`].
+/// [`apply_batch_on`] on any [`BatchStore`]: the payments a store settles in one statement
+/// first ([`settle_payments`]), then the others checked and applied in one transaction.
 pub async fn apply_batch_with<S: BatchStore>(
+    store: &mut S,
+    items: &[Verified],
+    stats: &CommitStats,
+) -> Vec<Outcome> {
+    let settled = settle_payments(store, items, stats).await;
+    if settled.iter().all(Option::is_none) {
+        return check_and_apply(store, items, stats).await;
+    }
+    let rest: Vec<Verified> = items
+        .iter()
+        .zip(&settled)
+        .filter(|(_, s)| s.is_none())
+        .map(|(v, _)| v.clone())
+        .collect();
+    let mut rest_outcomes = if rest.is_empty() {
+        Vec::new()
+    } else {
+        check_and_apply(store, &rest, stats).await
+    }
+    .into_iter();
+    settled
+        .into_iter()
+        .map(|s| {
+            s.or_else(|| rest_outcomes.next())
+                .unwrap_or(Outcome::Refused(Refusal::Internal))
+        })
+        .collect()
+}
+
+/// The successful payments of pay-and-sign orders in `items`, settled in one statement where
+/// the store can ([`BatchStore::settle_payments`]): checked, recorded and paid, committed. One
+/// per order and per callbackId, the lowest callbackId first (as the general path orders a
+/// batch); a second one about an order, a copy, a failure notice and anything else is left to
+/// the general path (`None`), after this one. So is every payment if the statement fails: it
+/// changed nothing then, and the general path retries them, alone if need be.
+async fn settle_payments<S: BatchStore>(
+    store: &mut S,
+    items: &[Verified],
+    stats: &CommitStats,
+) -> Vec<Option<Outcome>> {
+    let mut settled: Vec<Option<Outcome>> = vec![None; items.len()];
+    let mut by_id: Vec<usize> = (0..items.len()).collect();
+    by_id.sort_by(|&a, &b| {
+        let id = |i: usize| items.get(i).map(|v| &v.callback_id);
+        id(a).cmp(&id(b))
+    });
+    let (mut ids, mut orders) = (HashSet::new(), HashSet::new());
+    let mut taken: Vec<(usize, &PaymentTerms)> = Vec::new();
+    for i in by_id {
+        let Some(v) = items.get(i) else { continue };
+        if let Change::Payment(p) = &v.change {
+            if p.success == Some(true)
+                && ids.insert(v.callback_id.as_str())
+                && orders.insert(p.merc_order_no.as_str())
+            {
+                taken.push((i, p));
+            }
+        }
+    }
+    if taken.is_empty() {
+        return settled;
+    }
+    let payments: Vec<store::OrderPayment<'_>> = taken
+        .iter()
+        .filter_map(|&(i, p)| {
+            items.get(i).map(|v| store::OrderPayment {
+                callback_id: &v.callback_id,
+                merc_order_no: &p.merc_order_no,
+                amount_fen: p.total_amount,
+                currency: &p.currency,
+                sys_trans_order_no: &p.sys_trans_order_no,
+                finish_time: p.finish_time.as_deref(),
+                paid_ms: p.finish_ms,
+                raw: &v.raw,
+            })
+        })
+        .collect();
+    let done = match store.settle_payments(&payments).await {
+        Ok(Some(done)) => done,
+        Ok(None) => return settled,
+        Err(e) => {
+            tracing::warn!(error = %e, size = payments.len(), "payments not settled at once; applying them in a transaction");
+            return settled;
+        }
+    };
+    let mut stored = 0;
+    for (i, p) in taken {
+        let (Some(slot), Some(v)) = (settled.get_mut(i), items.get(i)) else {
+            continue;
+        };
+        let no = &p.merc_order_no;
+        *slot = if let Some((amount, currency)) = done.other_terms.get(no) {
+            Some(other_terms(p, amount, currency))
+        } else if done.not_orders.contains(no) {
+            None // a withholding debit, or unknown: the general path tells
+        } else if done.new.contains(&v.callback_id) {
+            stored += 1;
+            Some(Outcome::Applied {
+                changed: done.paid.contains(no),
+            })
+        } else {
+            stored += 1;
+            Some(Outcome::Duplicate)
+        };
+    }
+    stats.batches.fetch_add(1, Ordering::Relaxed);
+    stats.callbacks.fetch_add(stored, Ordering::Relaxed);
+    stats.at_once.fetch_add(stored, Ordering::Relaxed);
+    settled
+}
+
+/// The refusal of a payment notified with other terms than its order or debit has.
+fn other_terms(p: &PaymentTerms, amount: &i64, currency: &str) -> Outcome {
+    Outcome::Refused(Refusal::Mismatch(format!(
+        "order {}: notified {} {} but stored {amount} {currency}",
+        p.merc_order_no, p.total_amount, p.currency
+    )))
+}
+
+/// Checks the payments of `items` against their orders or debits (one query), then applies
+/// everything in one transaction.
+async fn check_and_apply<S: BatchStore>(
     store: &mut S,
     items: &[Verified],
     stats: &CommitStats,
@@ -504,10 +656,7 @@ async fn check_payments<S: BatchStore>(
                 return Err(Outcome::Refused(Refusal::Unknown(format!("order {no}"))));
             };
             if p.total_amount != *amount || p.currency != *currency {
-                return Err(Outcome::Refused(Refusal::Mismatch(format!(
-                    "order {no}: notified {} {} but stored {amount} {currency}",
-                    p.total_amount, p.currency
-                ))));
+                return Err(other_terms(p, amount, currency));
             }
             let merc_order_no = no.clone();
             let change = match (p.success, is_debit) {

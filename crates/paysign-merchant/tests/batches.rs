@@ -135,6 +135,12 @@ async fn remove_injected_failure(bench: &Bench, backend: Backend) {
     .await;
 }
 
+/// Whether the batches of `backend` settle payments in one statement (PostgreSQL's data-modifying
+/// CTEs; `commit::settle_payments`).
+fn settles_at_once(backend: Backend) -> bool {
+    matches!(backend, Backend::Postgres)
+}
+
 async fn stored(bench: &Bench, no: &str) -> (i64, String) {
     let n = bench
         .db_count("SELECT COUNT(*) FROM callbacks WHERE subject = $1", no)
@@ -346,6 +352,13 @@ async fn payments_are_checked_against_their_orders_for_the_whole_batch(backend: 
         matches!(&outcomes[2], Outcome::Refused(Refusal::Unknown(_))),
         "{outcomes:?}"
     );
+    // On PostgreSQL the good one was checked, recorded and paid by one statement, which also
+    // refused the other amount; the unknown order went on to the general path, which looked
+    // for a withholding debit of that number.
+    assert_eq!(
+        stats.at_once.load(std::sync::atomic::Ordering::Relaxed),
+        u64::from(settles_at_once(backend))
+    );
     assert_eq!(stored(&bench, &orders[0].0).await, (1, "PAID".to_owned()));
     assert_eq!(
         stored(&bench, &orders[1].0).await,
@@ -384,6 +397,12 @@ async fn two_callbacks_paying_one_order_change_it_once(backend: Backend) {
             Outcome::Applied { changed: true },
         ]
     );
+    // On PostgreSQL the lower callbackId of the order and the other order's went in one
+    // statement, the second id after it.
+    assert_eq!(
+        stats.at_once.load(std::sync::atomic::Ordering::Relaxed),
+        2 * u64::from(settles_at_once(backend))
+    );
     // The lower callbackId goes first (the batch is applied in callbackId order).
     let outcome_of = |id: String| {
         let bench = &bench;
@@ -408,6 +427,29 @@ async fn two_callbacks_paying_one_order_change_it_once(backend: Backend) {
     );
     assert_eq!(outcome_of(third.callback_id).await, "NO_CHANGE");
     assert_eq!(stored(&bench, no).await, (3, "PAID".to_owned()));
+    // Alone, a new id for the paid order: recorded as no change (on PostgreSQL by the one
+    // statement, from the order's state as it read it).
+    let mut fourth = first.clone();
+    fourth.callback_id = format!("{}-FOURTH", first.callback_id);
+    let (before, batches) = (
+        stats.at_once.load(std::sync::atomic::Ordering::Relaxed),
+        stats.batches.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    assert_eq!(
+        apply_batch(db, std::slice::from_ref(&fourth), &stats).await,
+        vec![Outcome::Applied { changed: false }]
+    );
+    assert_eq!(
+        stats.at_once.load(std::sync::atomic::Ordering::Relaxed) - before,
+        u64::from(settles_at_once(backend))
+    );
+    // One transaction in all: nothing was left to a second one.
+    assert_eq!(
+        stats.batches.load(std::sync::atomic::Ordering::Relaxed) - batches,
+        1
+    );
+    assert_eq!(outcome_of(fourth.callback_id).await, "NO_CHANGE");
+    assert_eq!(stored(&bench, no).await, (4, "PAID".to_owned()));
     // Every outcome recorded is a final one.
     assert_eq!(
         bench
@@ -433,10 +475,10 @@ async fn postgres_payments_read_orders_and_contracts_by_key() {
         eprintln!("skipped: PAYSIGN_TEST_POSTGRES_URL is not set (make test sets it)");
         return;
     }
-    use paysign_merchant::store::{self, NewCallback, PaidCallback};
+    use paysign_merchant::store::{self, NewCallback, OrderPayment, PaidCallback};
     let bench = Bench::start(Backend::Postgres).await;
     let mut orders = Vec::new();
-    for i in 0..4 {
+    for i in 0..6 {
         orders.push(bench.new_order(&format!("user-{i}")).await.0);
     }
     exec(
@@ -455,7 +497,7 @@ async fn postgres_payments_read_orders_and_contracts_by_key() {
     let now = paysign_merchant::time::now_ms();
     // Two were given up on (a failed payment): paying them makes their contracts pending again.
     let mut conn = db.connection().await.unwrap();
-    for no in [&orders[1], &orders[3]] {
+    for no in [&orders[1], &orders[3], &orders[5]] {
         assert!(store::mark_not_paid(&mut *conn, no, now).await.unwrap());
     }
     drop(conn);
@@ -494,6 +536,24 @@ async fn postgres_payments_read_orders_and_contracts_by_key() {
             .await
             .unwrap()
     );
+    // The statement that checks, records and pays at once (its own transaction when the
+    // writer runs it; here inside this one, to count it too).
+    let settle_ids: Vec<String> = (4..6).map(|i| format!("CB-BY-KEY-{i}")).collect();
+    let settle: Vec<OrderPayment<'_>> = (4..6)
+        .map(|i| OrderPayment {
+            callback_id: &settle_ids[i - 4],
+            merc_order_no: &orders[i],
+            amount_fen: PRICE,
+            currency: "CNY",
+            sys_trans_order_no: "SYS-BY-KEY",
+            finish_time: None,
+            paid_ms: now,
+            raw: "{}",
+        })
+        .collect();
+    let settled = store::settle_payments(&mut tx, &settle, now).await.unwrap();
+    assert_eq!(settled.new.len(), 2, "{settled:?}");
+    assert_eq!(settled.paid.len(), 2, "{settled:?}");
     // Scans of a table (sequential) or of an index, in this transaction.
     let mut counted = Vec::new();
     for relation in [
@@ -522,7 +582,7 @@ async fn postgres_payments_read_orders_and_contracts_by_key() {
         assert_eq!(count(relation), 0, "{relation} was scanned: {counted:?}");
     }
 
-    // And they did what they do: four orders paid, the two contracts pending again.
+    // And they did what they do: six orders paid, the three contracts pending again.
     for (i, no) in orders.iter().enumerate() {
         let order = store::order(db, no).await.unwrap().unwrap();
         assert_eq!(order.payment, "PAID", "order {i}");
