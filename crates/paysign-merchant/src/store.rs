@@ -1239,6 +1239,17 @@ pub async fn settle_payments(
     if payments.is_empty() {
         return Ok(settled);
     }
+    // Two about one order would both be recorded APPLIED while one paid it.
+    let mut ids = std::collections::HashSet::new();
+    let mut orders = std::collections::HashSet::new();
+    if !payments
+        .iter()
+        .all(|p| ids.insert(p.callback_id) && orders.insert(p.merc_order_no))
+    {
+        return Err(DbError::Sql(sqlx::Error::InvalidArgument(
+            "settle_payments: callbackIds and orders must be distinct".to_owned(),
+        )));
+    }
     let query = sqlx::query(SETTLE_PAYMENTS_POSTGRES)
         .bind(now)
         .bind("payment")

@@ -551,6 +551,15 @@ async fn postgres_payments_read_orders_and_contracts_by_key() {
             raw: "{}",
         })
         .collect();
+    // Two payments of one order are refused before anything is sent.
+    let twice = [
+        settle[0],
+        OrderPayment {
+            callback_id: "CB-BY-KEY-TWICE",
+            ..settle[0]
+        },
+    ];
+    assert!(store::settle_payments(&mut tx, &twice, now).await.is_err());
     let settled = store::settle_payments(&mut tx, &settle, now).await.unwrap();
     assert_eq!(settled.new.len(), 2, "{settled:?}");
     assert_eq!(settled.paid.len(), 2, "{settled:?}");
