@@ -1040,6 +1040,24 @@ struct RowJson<'a> {
     raw: &'a str,
 }
 
+/// The CTEs `paid` and `revived` of PostgreSQL's batch statements: the orders of `v` (cb, no,
+/// sys, ft, pm) whose callback `ins` recorded now are paid if they still can be ($7, $8), and
+/// their given-up contracts ($6) revived ($5); $1 is now, $4 paid.
+macro_rules! pay_recorded_postgres {
+    () => {
+        "paid AS (UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, \
+          finish_time = v.ft, paid_ms = v.pm, updated_ms = $1 FROM v JOIN ins \
+          ON ins.callback_id = v.cb \
+          WHERE orders.merc_order_no = v.no AND (orders.payment || '') IN ($7, $8) \
+          AND orders.merc_order_no = ANY (ARRAY(SELECT no FROM v)) \
+          RETURNING orders.merc_order_no, orders.merc_contract_code), \
+        revived AS (UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 \
+          FROM paid WHERE contracts.merc_contract_code = paid.merc_contract_code \
+          AND contracts.merc_order_no = paid.merc_order_no \
+          AND (contracts.state || '') = $6 AND contracts.contract_id IS NULL) "
+    };
+}
+
 /// [`record_and_pay`] on PostgreSQL: one statement of data-modifying CTEs ($3, SQLite's marker,
 /// is bound for both dialects and unused here). Orders and contracts are looked up by primary
 /// key only. The planner guesses 100 rows for a JSON set and would scan every order to join
@@ -1048,25 +1066,18 @@ struct RowJson<'a> {
 /// and intersect, in each batch: `(state || '')` keeps it a filter, as SQLite's unary `+` does
 /// below. Contracts are joined to the orders paid now, a set it expects to be tiny, so it looks
 /// each one up (`= ANY` over them had it scan the table).
-const RECORD_AND_PAY_POSTGRES: &str = "\
-    WITH r AS (SELECT * FROM json_to_recordset($9::json) \
+const RECORD_AND_PAY_POSTGRES: &str = concat!(
+    "WITH r AS (SELECT * FROM json_to_recordset($9::json) \
       AS r (cb text, kind text, subject text, outcome text, raw text)), \
     ins AS (INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
       SELECT cb, kind, subject, $2, $1, raw FROM r ORDER BY cb \
       ON CONFLICT (callback_id) DO NOTHING RETURNING callback_id), \
     v AS (SELECT * FROM json_to_recordset($10::json) \
-      AS v (cb text, no text, sys text, ft text, pm bigint)), \
-    paid AS (UPDATE orders SET payment = $4, sys_trans_order_no = v.sys, finish_time = v.ft, \
-      paid_ms = v.pm, updated_ms = $1 FROM v JOIN ins ON ins.callback_id = v.cb \
-      WHERE orders.merc_order_no = v.no AND (orders.payment || '') IN ($7, $8) \
-      AND orders.merc_order_no = ANY (ARRAY(SELECT no FROM v)) \
-      RETURNING orders.merc_order_no, orders.merc_contract_code), \
-    revived AS (UPDATE contracts SET state = $5, updated_ms = $1, next_check_ms = $1 FROM paid \
-      WHERE contracts.merc_contract_code = paid.merc_contract_code \
-      AND contracts.merc_order_no = paid.merc_order_no \
-      AND (contracts.state || '') = $6 AND contracts.contract_id IS NULL) \
-    SELECT 'new' AS tag, callback_id AS id FROM ins \
-    UNION ALL SELECT 'paid' AS tag, merc_order_no AS id FROM paid";
+      AS v (cb text, no text, sys text, ft text, pm bigint)), ",
+    pay_recorded_postgres!(),
+    "SELECT 'new' AS tag, callback_id AS id FROM ins \
+    UNION ALL SELECT 'paid' AS tag, merc_order_no AS id FROM paid"
+);
 
 /// [`record_and_pay`] on SQLite, which has no data-modifying CTEs: four statements in one call.
 /// The contracts go before the orders, while "the order can still be paid" says which ones
@@ -1195,35 +1206,29 @@ pub struct Settled {
 
 /// [`settle_payments`]: data-modifying CTEs, so the check, the recording, the payments and the
 /// contracts' revival are one statement, and in autocommit one transaction. Only the payments
-/// whose order has the notified amount and currency are recorded (`ok`). A recording's outcome
+/// whose order has the notified amount and currency are recorded (`v`). A recording's outcome
 /// is `NO_CHANGE` when its order was past paying in the statement's snapshot; the rare one
 /// recorded `APPLIED` whose order another transaction paid meanwhile is fixed after (see
 /// [`settle_payments`]). Keys are looked up as in [`RECORD_AND_PAY_POSTGRES`].
-const SETTLE_PAYMENTS_POSTGRES: &str = "\
-    WITH v AS (SELECT * FROM json_to_recordset($10::json) AS v (cb text, no text, amt bigint, \
+const SETTLE_PAYMENTS_POSTGRES: &str = concat!(
+    "WITH n AS (SELECT * FROM json_to_recordset($10::json) AS n (cb text, no text, amt bigint, \
       cur text, sys text, ft text, pm bigint, raw text)), \
     o AS (SELECT merc_order_no, amount_fen, currency, payment FROM orders \
-      WHERE merc_order_no = ANY (ARRAY(SELECT no FROM v))), \
-    ok AS (SELECT v.*, o.payment IN ($6, $7) AS payable FROM v JOIN o \
-      ON o.merc_order_no = v.no AND o.amount_fen = v.amt AND o.currency = v.cur), \
+      WHERE merc_order_no = ANY (ARRAY(SELECT no FROM n))), \
+    v AS (SELECT n.*, o.payment IN ($7, $8) AS payable FROM n JOIN o \
+      ON o.merc_order_no = n.no AND o.amount_fen = n.amt AND o.currency = n.cur), \
     ins AS (INSERT INTO callbacks (callback_id, kind, subject, outcome, received_ms, raw_body) \
-      SELECT cb, $2, no, CASE WHEN payable THEN $3 ELSE $4 END, $1, raw FROM ok ORDER BY cb \
-      ON CONFLICT (callback_id) DO NOTHING RETURNING callback_id, outcome), \
-    paid AS (UPDATE orders SET payment = $5, sys_trans_order_no = ok.sys, finish_time = ok.ft, \
-      paid_ms = ok.pm, updated_ms = $1 FROM ok JOIN ins ON ins.callback_id = ok.cb \
-      WHERE orders.merc_order_no = ok.no AND (orders.payment || '') IN ($6, $7) \
-      AND orders.merc_order_no = ANY (ARRAY(SELECT no FROM ok)) \
-      RETURNING orders.merc_order_no, orders.merc_contract_code), \
-    revived AS (UPDATE contracts SET state = $8, updated_ms = $1, next_check_ms = $1 FROM paid \
-      WHERE contracts.merc_contract_code = paid.merc_contract_code \
-      AND contracts.merc_order_no = paid.merc_order_no \
-      AND (contracts.state || '') = $9 AND contracts.contract_id IS NULL) \
-    SELECT 'new' AS tag, callback_id AS id, outcome AS cur, CAST(NULL AS BIGINT) AS amt FROM ins \
+      SELECT cb, $9, no, CASE WHEN payable THEN $2 ELSE $3 END, $1, raw FROM v ORDER BY cb \
+      ON CONFLICT (callback_id) DO NOTHING RETURNING callback_id, outcome), ",
+    pay_recorded_postgres!(),
+    "SELECT 'new' AS tag, callback_id AS id, outcome AS cur, CAST(NULL AS BIGINT) AS amt \
+      FROM ins \
     UNION ALL SELECT 'paid', merc_order_no, NULL, NULL FROM paid \
-    UNION ALL SELECT 'other', o.merc_order_no, o.currency, o.amount_fen FROM o JOIN v \
-      ON v.no = o.merc_order_no WHERE o.amount_fen <> v.amt OR o.currency <> v.cur \
-    UNION ALL SELECT 'none', no, NULL, NULL FROM v \
-      WHERE NOT EXISTS (SELECT 1 FROM o WHERE o.merc_order_no = v.no)";
+    UNION ALL SELECT 'other', o.merc_order_no, o.currency, o.amount_fen FROM o JOIN n \
+      ON n.no = o.merc_order_no WHERE o.amount_fen <> n.amt OR o.currency <> n.cur \
+    UNION ALL SELECT 'none', no, NULL, NULL FROM n \
+      WHERE NOT EXISTS (SELECT 1 FROM o WHERE o.merc_order_no = n.no)"
+);
 
 /// PostgreSQL only: checks `payments` (distinct callbackIds, distinct orders) against their
 /// orders, records those that match and pays their orders (same conditions as [`mark_paid`],
@@ -1250,16 +1255,17 @@ pub async fn settle_payments(
             "settle_payments: callbackIds and orders must be distinct".to_owned(),
         )));
     }
+    // Numbered as in record_and_pay, whose `paid` and `revived` it shares.
     let query = sqlx::query(SETTLE_PAYMENTS_POSTGRES)
         .bind(now)
-        .bind("payment")
         .bind("APPLIED")
         .bind("NO_CHANGE")
         .bind(payment::PAID)
-        .bind(payment::PENDING)
-        .bind(payment::NOT_PAID)
         .bind(contract::PENDING)
         .bind(contract::NOT_SIGNED)
+        .bind(payment::PENDING)
+        .bind(payment::NOT_PAID)
+        .bind("payment")
         .bind(batch_json(&payments)?);
     let mut recorded_applied = Vec::new();
     for row in query.fetch_all(&mut *conn).await? {
