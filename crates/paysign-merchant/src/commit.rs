@@ -1,9 +1,10 @@
 //! Group commit of verified callbacks. Handlers verify and check notifications in parallel, then
 //! hand each one to a single writer, which applies whatever has queued up meanwhile in one
 //! transaction: one disk flush on SQLite (synchronous=FULL) and, for the common batch of
-//! payments, one round trip on PostgreSQL for the whole batch instead of per callback. A handler answers only with the outcome the
-//! writer sends back after the transaction holding its callback committed, so "success" is
-//! never said about a callback that is not durably stored.
+//! payments, one round trip on PostgreSQL for the whole batch instead of per callback. A
+//! handler answers only with the outcome the writer sends back after the transaction holding
+//! its callback committed, so "success" is never said about a callback that is not durably
+//! stored.
 //!
 //! The writer: on a SQLite file, a thread with a connection of its own (`sqlite_writer`), which
 //! also waits up to [`COMMIT_DELAY`] for callbacks still being verified; on PostgreSQL and in

@@ -495,7 +495,7 @@ async fn postgres_payments_read_orders_and_contracts_by_key() {
     .await;
     let db = &bench.server().state.db;
     let now = paysign_merchant::time::now_ms();
-    // Two were given up on (a failed payment): paying them makes their contracts pending again.
+    // Three were given up on (a failed payment): paying them makes their contracts pending again.
     let mut conn = db.connection().await.unwrap();
     for no in [&orders[1], &orders[3], &orders[5]] {
         assert!(store::mark_not_paid(&mut *conn, no, now).await.unwrap());
