@@ -38,8 +38,9 @@ script=$(mktemp)
 trap 'rm -f "$script"' EXIT
 
 # One batch of $1 callbacks, in $2 round trips: 4 (BEGIN, INSERT, UPDATE, COMMIT, as the
-# server's writer sends them) or 1 (the two writes as one statement, on its own a transaction).
-# Each order is paid or made pending again, so every batch writes as much.
+# server's writer sent a batch of payments before 94e97e7) or 1 (the two writes as one statement,
+# on its own a transaction, as the writer sends one now: store::settle_payments). Each order is
+# paid or made pending again, so every batch writes as much.
 write_script() {
   local batch=$1 trips=$2 numbers insert update
   numbers="SELECT 'ORDER-' || lpad((:first + i)::text, 12, '0') FROM generate_series(1, $batch) i"

@@ -573,7 +573,7 @@ async fn settle_payments<S: BatchStore>(
         };
         let no = &p.merc_order_no;
         *slot = if let Some((amount, currency)) = done.other_terms.get(no) {
-            Some(other_terms(p, amount, currency))
+            Some(other_terms(p, *amount, currency))
         } else if done.not_orders.contains(no) {
             None // a withholding debit, or unknown: the general path tells
         } else if done.new.contains(&v.callback_id) {
@@ -593,7 +593,7 @@ async fn settle_payments<S: BatchStore>(
 }
 
 /// The refusal of a payment notified with other terms than its order or debit has.
-fn other_terms(p: &PaymentTerms, amount: &i64, currency: &str) -> Outcome {
+fn other_terms(p: &PaymentTerms, amount: i64, currency: &str) -> Outcome {
     Outcome::Refused(Refusal::Mismatch(format!(
         "order {}: notified {} {} but stored {amount} {currency}",
         p.merc_order_no, p.total_amount, p.currency
@@ -657,7 +657,7 @@ async fn check_payments<S: BatchStore>(
                 return Err(Outcome::Refused(Refusal::Unknown(format!("order {no}"))));
             };
             if p.total_amount != *amount || p.currency != *currency {
-                return Err(other_terms(p, amount, currency));
+                return Err(other_terms(p, *amount, currency));
             }
             let merc_order_no = no.clone();
             let change = match (p.success, is_debit) {
